@@ -58,7 +58,7 @@ export interface components {
        * @description Whether the agent is saved as a workflow
        * @default false
        */
-      saved: boolean;
+      saved?: boolean;
       /**
        * Session Id
        * @description The ID of the session

@@ -1,0 +1,209 @@
+import { NotteConfigError, isRecord } from "./errors.js";
+import { createLog, LOG_LEVELS, type Log, type LogLevel, type NotteLogger } from "./log.js";
+import { VERSION } from "./version.js";
+
+/**
+ * The `fetch` the client sends through. The global `fetch` fits; the client
+ * calls it with a `Request` and `{ signal }` (one signal per attempt).
+ */
+export type FetchLike = (input: Request, init: { signal: AbortSignal }) => Promise<Response>;
+
+/** Options of `new NotteClient(options)`. Every one is optional. */
+export interface NotteClientOptions {
+  /** The API key. Default: `process.env.NOTTE_API_KEY`; required one way or the other. */
+  apiKey?: string | undefined;
+  /** Where the API lives. Default: `process.env.NOTTE_API_URL`, else `https://api.notte.cc`. */
+  baseUrl?: string | undefined;
+  /** Limit for each attempt, in milliseconds, until the answer's body is read. Default 60000. */
+  timeoutMs?: number | undefined;
+  /** Retries after the first attempt, for connection errors, timeouts, 408, 409, 429 and 5xx. Default 2. */
+  maxRetries?: number | undefined;
+  /** The `fetch` to send with. Default: the global `fetch`. */
+  fetch?: FetchLike | undefined;
+  /** Extra headers on every request. */
+  headers?: Record<string, string> | undefined;
+  /** Value of `x-notte-request-origin`. Default `"notte-api-client"`. */
+  requestOrigin?: string | undefined;
+  /** Allow plain `http://` to a host that is not loopback (the key would travel unencrypted). Default false. */
+  allowInsecureHttp?: boolean | undefined;
+  /** Where log lines go (`console` fits). Default: none. */
+  logger?: NotteLogger | undefined;
+  /** How much to log. Default `"off"`; `"debug"` logs every attempt. */
+  logLevel?: LogLevel | undefined;
+}
+
+/** The production API. */
+export const DEFAULT_BASE_URL = "https://api.notte.cc";
+/** Notte's own SDK waits 60 s too. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Three attempts in all. */
+export const DEFAULT_MAX_RETRIES = 2;
+const DEFAULT_REQUEST_ORIGIN = "notte-api-client";
+
+// setTimeout fires at once for delays above 2^31 - 1 ms, which would turn a long timeout into none.
+const MAX_TIMEOUT_MS = 2_147_483_647;
+// More retries than this is a loop, not a policy.
+const MAX_RETRIES_LIMIT = 10;
+
+/** A client's settled configuration: checked once, used by every call. */
+export interface ClientConfig {
+  readonly baseUrl: string;
+  readonly fetch: FetchLike;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  /** Headers sent on every request, the API key among them. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly log: Log;
+}
+
+/**
+ * Checks the options once and settles every default.
+ *
+ * @throws NotteConfigError when the key is missing or malformed, the URL is
+ *   unusable or insecure, or an option has the wrong type.
+ */
+export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
+  if (typeof options !== "object" || options === null) {
+    throw new NotteConfigError("NotteClient options must be an object");
+  }
+  const env = readEnvironment();
+
+  const apiKey = options.apiKey ?? env.NOTTE_API_KEY;
+  if (apiKey === undefined || apiKey === "") {
+    throw new NotteConfigError("No API key: pass `apiKey` to NotteClient or set NOTTE_API_KEY");
+  }
+  // The key goes into a header: anything but printable ASCII would break it, and
+  // a stray space or newline is a copy-paste accident worth naming. Never echo the key.
+  if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new NotteConfigError(
+      "The API key contains whitespace, control or non-ASCII characters (check NOTTE_API_KEY or `apiKey`)",
+    );
+  }
+
+  const baseUrl = checkBaseUrl(options.baseUrl ?? env.NOTTE_API_URL ?? DEFAULT_BASE_URL, options.allowInsecureHttp);
+
+  const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+  if (typeof fetchImpl !== "function") {
+    throw new NotteConfigError("No fetch: this runtime has no global fetch; pass `fetch` to NotteClient");
+  }
+
+  const requestOrigin = options.requestOrigin ?? DEFAULT_REQUEST_ORIGIN;
+  const headers = checkHeaders(
+    {
+      ...checkHeaders(options.headers ?? {}, NotteConfigError),
+      authorization: `Bearer ${apiKey}`,
+      accept: "application/json",
+      "x-notte-sdk-version": VERSION,
+      "x-notte-request-origin": requestOrigin,
+    },
+    NotteConfigError,
+  );
+
+  const logLevel = options.logLevel ?? "off";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new NotteConfigError(`logLevel must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  if (options.logger !== undefined && !isLogger(options.logger)) {
+    throw new NotteConfigError("logger must have error, warn, info and debug functions");
+  }
+
+  return {
+    baseUrl,
+    fetch: fetchImpl,
+    timeoutMs: checkTimeoutMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, NotteConfigError),
+    maxRetries: checkMaxRetries(options.maxRetries ?? DEFAULT_MAX_RETRIES, NotteConfigError),
+    headers,
+    log: createLog(options.logger, logLevel),
+  };
+}
+
+/**
+ * The base URL, normalised (no trailing slash), or a {@link NotteConfigError}.
+ * Echoes only the URL's origin, never the whole string, in case it holds a secret.
+ */
+export function checkBaseUrl(value: unknown, allowInsecureHttp: boolean | undefined): string {
+  if (typeof value !== "string" || !URL.canParse(value)) {
+    throw new NotteConfigError("baseUrl is not an absolute URL (check `baseUrl` or NOTTE_API_URL)");
+  }
+  const url = new URL(value);
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new NotteConfigError(`baseUrl must use https: (or http: to a loopback host), not ${url.protocol}`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new NotteConfigError("baseUrl must not hold credentials; pass the key as `apiKey`");
+  }
+  if (url.search !== "" || url.hash !== "") {
+    throw new NotteConfigError(`baseUrl must not have a query or a fragment (${url.origin})`);
+  }
+  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw new NotteConfigError(
+      `baseUrl ${url.origin} uses plain http to a host that is not loopback: the API key would travel unencrypted (use https, or set allowInsecureHttp)`,
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+/** True for `localhost`, 127.0.0.0/8 and `[::1]`: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === "localhost" ||
+    hostname.endsWith(".localhost") ||
+    hostname === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+type ErrorClass = new (message: string) => Error;
+
+/** A per-attempt timeout, or an error of the given class. */
+export function checkTimeoutMs(value: unknown, ErrorType: ErrorClass): number {
+  if (typeof value !== "number" || !(value > 0) || value > MAX_TIMEOUT_MS) {
+    throw new ErrorType(`timeoutMs must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}`);
+  }
+  return value;
+}
+
+/** A retry count, or an error of the given class. */
+export function checkMaxRetries(value: unknown, ErrorType: ErrorClass): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_RETRIES_LIMIT) {
+    throw new ErrorType(`maxRetries must be a whole number from 0 to ${MAX_RETRIES_LIMIT}`);
+  }
+  return value;
+}
+
+/**
+ * Headers as a plain object with lower-case names, or an error of the given
+ * class when a name or value could not be sent (the `Headers` class is the judge).
+ * The message names the header, never its value.
+ */
+export function checkHeaders(value: unknown, ErrorType: ErrorClass): Record<string, string> {
+  if (value instanceof Headers) return Object.fromEntries(value);
+  if (!isRecord(value)) throw new ErrorType("headers must be an object of header names to string values");
+  const checked: Record<string, string> = {};
+  const probe = new Headers();
+  for (const [name, headerValue] of Object.entries(value)) {
+    if (typeof headerValue !== "string") throw new ErrorType(`header ${JSON.stringify(name)} must be a string`);
+    try {
+      probe.set(name, headerValue);
+    } catch {
+      throw new ErrorType(`header ${JSON.stringify(name)} has an invalid name or value`);
+    }
+    checked[name.toLowerCase()] = headerValue;
+  }
+  return checked;
+}
+
+function isLogger(value: unknown): value is NotteLogger {
+  return (
+    isRecord(value) &&
+    typeof value.error === "function" &&
+    typeof value.warn === "function" &&
+    typeof value.info === "function" &&
+    typeof value.debug === "function"
+  );
+}
+
+// `process` is absent in browsers and some edge runtimes: there the options must say everything.
+function readEnvironment(): Record<string, string | undefined> {
+  return typeof process === "object" && process !== null && isRecord(process.env) ? process.env : {};
+}

@@ -1,0 +1,190 @@
+import type { ValidationError } from "./types.js";
+import { serverRetryDelayMs } from "./retry.js";
+
+/**
+ * The base of every error this package throws. Catch this one to catch them all:
+ * nothing else (no bare `TypeError`, `SyntaxError` or `DOMException`) escapes
+ * the client.
+ */
+export class NotteError extends Error {}
+
+/** The client's configuration is unusable; thrown by `new NotteClient()`. */
+export class NotteConfigError extends NotteError {}
+
+/** The call's arguments are unusable; rejected before anything is sent. */
+export class NotteInvalidRequestError extends NotteError {}
+
+/** The request never got an answer (refused, reset, DNS, cut off mid-body). */
+export class NotteConnectionError extends NotteError {}
+
+/** An attempt took longer than `timeoutMs`. */
+export class NotteTimeoutError extends NotteConnectionError {
+  /** The per-attempt limit that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super(`Request timed out after ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller's `signal` fired; the call stopped at once and was not retried. */
+export class NotteAbortError extends NotteError {
+  constructor(options?: { cause?: unknown }) {
+    super("Request aborted by the caller's signal", options);
+  }
+}
+
+/** The API answered, but not with success (or with a success body that is unusable). */
+export class NotteApiError extends NotteError {
+  /** HTTP status of the answer. */
+  readonly status: number;
+  /** Headers of the answer (rate-limit headers, `x-error-class`, …). */
+  readonly headers: Headers;
+  /** The answer's body: parsed JSON when it was JSON, else the raw text (`""` when empty). */
+  readonly body: unknown;
+  /** The `x-error-class` header, which the API sets when an operation failed while executing. */
+  readonly errorClass: string | undefined;
+
+  constructor(status: number, headers: Headers, body: unknown, message?: string) {
+    super(message ?? describeApiError(status, body));
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
+    this.errorClass = headers.get("x-error-class") ?? undefined;
+  }
+}
+
+/** 401: the API key is missing or invalid. */
+export class NotteAuthenticationError extends NotteApiError {}
+
+/** 403: the key is valid but may not do this. */
+export class NottePermissionDeniedError extends NotteApiError {}
+
+/** 404: no such agent, or the agent does not belong to that session. */
+export class NotteNotFoundError extends NotteApiError {}
+
+/** 409: the request conflicts with the agent's current state (retried). */
+export class NotteConflictError extends NotteApiError {}
+
+/** 422: the API rejected the parameters. */
+export class NotteValidationError extends NotteApiError {
+  /** FastAPI's list of what was wrong, when the body has one. */
+  readonly detail: ValidationError[] | undefined;
+
+  constructor(status: number, headers: Headers, body: unknown) {
+    super(status, headers, body);
+    this.detail = validationDetail(body);
+  }
+}
+
+/** 429: too many requests (retried, honouring the server's wait). */
+export class NotteRateLimitError extends NotteApiError {
+  /** How long the server asked to wait, in milliseconds, when it said so. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(status: number, headers: Headers, body: unknown) {
+    super(status, headers, body);
+    this.retryAfterMs = serverRetryDelayMs(status, headers, Date.now());
+  }
+}
+
+/** 5xx: the API or a proxy in front of it failed (retried). */
+export class NotteServerError extends NotteApiError {}
+
+/** 529: the Notte cluster is overloaded (retried). */
+export class NotteOverloadedError extends NotteServerError {}
+
+/**
+ * Maps an answer that is not a success to its error class.
+ *
+ * @param status - HTTP status (not 2xx)
+ * @param headers - the answer's headers
+ * @param body - parsed JSON, or the raw text when the body was not JSON
+ */
+export function apiErrorFromResponse(status: number, headers: Headers, body: unknown): NotteApiError {
+  switch (status) {
+    case 401:
+      return new NotteAuthenticationError(status, headers, body);
+    case 403:
+      return new NottePermissionDeniedError(status, headers, body);
+    case 404:
+      return new NotteNotFoundError(status, headers, body);
+    case 409:
+      return new NotteConflictError(status, headers, body);
+    case 422:
+      return new NotteValidationError(status, headers, body);
+    case 429:
+      return new NotteRateLimitError(status, headers, body);
+    case 529:
+      return new NotteOverloadedError(status, headers, body);
+    default:
+      return status >= 500
+        ? new NotteServerError(status, headers, body)
+        : new NotteApiError(status, headers, body);
+  }
+}
+
+// Server text is untrusted and can be a whole HTML page: keep messages one short line.
+const MAX_MESSAGE_CHARS = 300;
+
+function describeApiError(status: number, body: unknown): string {
+  const serverMessage = serverMessageOf(body);
+  const text = serverMessage ? `${status} ${serverMessage}` : `${status} status code (no message in the body)`;
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…` : oneLine;
+}
+
+/** The server's own words from a `{ message, detail }` body, FastAPI lists flattened. */
+function serverMessageOf(body: unknown): string | undefined {
+  if (!isRecord(body)) return undefined;
+  const parts: string[] = [];
+  if (typeof body.message === "string" && body.message) parts.push(body.message);
+  const { detail } = body;
+  if (typeof detail === "string" && detail && detail !== body.message) parts.push(detail);
+  const items = validationDetail(body);
+  if (items) parts.push(items.map((item) => `${item.loc.join(".")}: ${item.msg}`).join("; "));
+  return parts.length > 0 ? parts.join(": ") : undefined;
+}
+
+function validationDetail(body: unknown): ValidationError[] | undefined {
+  if (!isRecord(body) || !Array.isArray(body.detail)) return undefined;
+  const items: unknown[] = body.detail;
+  return items.every(isValidationError) ? items : undefined;
+}
+
+function isValidationError(value: unknown): value is ValidationError {
+  return (
+    isRecord(value) &&
+    Array.isArray(value.loc) &&
+    typeof value.msg === "string" &&
+    typeof value.type === "string"
+  );
+}
+
+/** True for a plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// Names live on the prototypes, set from string keys, so a consumer's minifier
+// (which renames classes) cannot change what `error.name` says.
+for (const [name, errorClass] of Object.entries({
+  NotteError,
+  NotteConfigError,
+  NotteInvalidRequestError,
+  NotteConnectionError,
+  NotteTimeoutError,
+  NotteAbortError,
+  NotteApiError,
+  NotteAuthenticationError,
+  NottePermissionDeniedError,
+  NotteNotFoundError,
+  NotteConflictError,
+  NotteValidationError,
+  NotteRateLimitError,
+  NotteServerError,
+  NotteOverloadedError,
+})) {
+  Object.defineProperty(errorClass.prototype, "name", { value: name, writable: true, configurable: true });
+}

@@ -1,0 +1,36 @@
+/**
+ * `notte-api-client`: a typed client for the Notte API's agent-stop operation.
+ *
+ * @packageDocumentation
+ */
+export { NotteClient, type NotteRawClient } from "./client.js";
+export type { RequestOptions } from "./agents.js";
+export type { NottePromise, WithResponse } from "./api-promise.js";
+export type { FetchLike, NotteClientOptions } from "./config.js";
+export type { LogLevel, NotteLogger } from "./log.js";
+export {
+  NotteAbortError,
+  NotteApiError,
+  NotteAuthenticationError,
+  NotteConfigError,
+  NotteConflictError,
+  NotteConnectionError,
+  NotteError,
+  NotteInvalidRequestError,
+  NotteNotFoundError,
+  NotteOverloadedError,
+  NottePermissionDeniedError,
+  NotteRateLimitError,
+  NotteServerError,
+  NotteTimeoutError,
+  NotteValidationError,
+} from "./errors.js";
+export { VERSION } from "./version.js";
+export { NOTTE_API_VERSION } from "../generated/api-version.js";
+export type {
+  AgentStatus,
+  AgentStatusResponse,
+  HTTPValidationError,
+  StopAgentParams,
+  ValidationError,
+} from "./types.js";

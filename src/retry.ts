@@ -1,0 +1,82 @@
+/**
+ * The retry policy, as pure functions: which answers are worth another attempt,
+ * and how long to wait before it. No timers and no network here, so every rule
+ * is tested directly.
+ */
+
+/** First backoff step, before jitter. */
+const INITIAL_RETRY_DELAY_MS = 500;
+/** Backoff never grows past this. */
+const MAX_RETRY_DELAY_MS = 8_000;
+/** A server-stated wait longer than this is ignored in favour of the backoff. */
+const MAX_SERVER_DELAY_MS = 60_000;
+/** Up to this share of the backoff is taken off at random, so clients spread out. */
+const JITTER_SHARE = 0.25;
+
+/**
+ * Whether an answer with this status is worth another attempt: 408, 409, 429
+ * and every 5xx (529 included). 400, 401, 403, 404 and 422 will not change by
+ * asking again.
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/**
+ * How long the server asked the client to wait, in milliseconds, or `undefined`
+ * when it did not say: `retry-after-ms`, then `Retry-After` (seconds or an
+ * HTTP date), then, for 429 only, `X-RateLimit-Reset` (Unix seconds).
+ *
+ * @param status - the answer's status
+ * @param headers - the answer's headers
+ * @param nowMs - the current time, `Date.now()`, passed in to keep this pure
+ */
+export function serverRetryDelayMs(status: number, headers: Headers, nowMs: number): number | undefined {
+  const retryAfterMs = parseNonNegativeNumber(headers.get("retry-after-ms"));
+  if (retryAfterMs !== undefined) return retryAfterMs;
+
+  const retryAfter = headers.get("retry-after");
+  if (retryAfter !== null) {
+    const seconds = parseNonNegativeNumber(retryAfter);
+    if (seconds !== undefined) return seconds * 1000;
+    const dateMs = Date.parse(retryAfter);
+    if (!Number.isNaN(dateMs)) return Math.max(0, dateMs - nowMs);
+  }
+
+  if (status === 429) {
+    const resetSeconds = parseNonNegativeNumber(headers.get("x-ratelimit-reset"));
+    if (resetSeconds !== undefined) return Math.max(0, resetSeconds * 1000 - nowMs);
+  }
+  return undefined;
+}
+
+/**
+ * The wait before retry number `retryIndex` (0 for the first retry).
+ *
+ * The server's stated wait wins when it is within 60 s; otherwise
+ * `min(0.5 s · 2^n, 8 s)`, less up to 25 % at random.
+ *
+ * @param retryIndex - 0 before the first retry, 1 before the second, …
+ * @param answer - the failed attempt's status and headers; omit after a connection error or timeout
+ * @param random - a number in [0, 1), `Math.random()` unless a test fixes it
+ * @param nowMs - the current time, `Date.now()` unless a test fixes it
+ */
+export function retryDelayMs(
+  retryIndex: number,
+  answer?: { status: number; headers: Headers },
+  random: number = Math.random(),
+  nowMs: number = Date.now(),
+): number {
+  if (answer) {
+    const serverDelay = serverRetryDelayMs(answer.status, answer.headers, nowMs);
+    if (serverDelay !== undefined && serverDelay <= MAX_SERVER_DELAY_MS) return serverDelay;
+  }
+  const backoff = Math.min(INITIAL_RETRY_DELAY_MS * 2 ** retryIndex, MAX_RETRY_DELAY_MS);
+  return backoff * (1 - JITTER_SHARE * random);
+}
+
+function parseNonNegativeNumber(text: string | null): number | undefined {
+  if (text === null || text.trim() === "") return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}

@@ -1,0 +1,160 @@
+import type { ClientConfig } from "./config.js";
+import { NotteAbortError, NotteConnectionError, NotteError, NotteTimeoutError } from "./errors.js";
+import { isRetryableStatus, retryDelayMs } from "./retry.js";
+
+/** Marks an attempt aborted by its own timer, as opposed to by the caller. */
+const TIMEOUT_REASON = Symbol("notte attempt timeout");
+
+const IDEMPOTENCY_KEY = "idempotency-key";
+
+/**
+ * The state of one call (all its attempts): its limits, and the timer and
+ * abort controller of the attempt under way. One object per call, reused by
+ * every attempt, so the hot path allocates little.
+ */
+export class Call {
+  /** The current attempt's controller; aborting it ends that attempt's fetch and body. */
+  controller: AbortController | undefined = undefined;
+  /** The current attempt's timer. */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Stops forwarding the caller's signal to the current attempt. */
+  private detachCallerSignal: (() => void) | undefined = undefined;
+
+  /**
+   * @param timeoutMs - limit of each attempt
+   * @param maxRetries - attempts after the first
+   * @param signal - the caller's signal, bounding the whole call
+   * @param coversBody - keep the attempt's timer running after the answer's
+   *   headers, until {@link Call.release}: the caller reads the body under it
+   */
+  constructor(
+    readonly timeoutMs: number,
+    readonly maxRetries: number,
+    readonly signal: AbortSignal | undefined,
+    readonly coversBody: boolean,
+  ) {}
+
+  /** Arms a fresh controller and timer for the next attempt and returns its signal. */
+  startAttempt(): AbortSignal {
+    const controller = new AbortController();
+    this.controller = controller;
+    this.timer = setTimeout(abortOnTimeout, this.timeoutMs, controller);
+    const callerSignal = this.signal;
+    if (callerSignal) {
+      // Only a caller who passed a signal pays for forwarding it.
+      const forward = (): void => controller.abort(callerSignal.reason);
+      callerSignal.addEventListener("abort", forward, { once: true });
+      this.detachCallerSignal = () => callerSignal.removeEventListener("abort", forward);
+    }
+    return controller.signal;
+  }
+
+  /** Ends the current attempt's timer and signal forwarding. Safe to call twice. */
+  release(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.detachCallerSignal) {
+      this.detachCallerSignal();
+      this.detachCallerSignal = undefined;
+    }
+  }
+
+  /**
+   * What a failure during this call means to the caller: the caller's abort,
+   * this attempt's timeout, or a lost connection. Errors of this package pass through.
+   */
+  failure(error: unknown): NotteError {
+    if (error instanceof NotteError) return error;
+    if (this.signal?.aborted) return new NotteAbortError({ cause: this.signal.reason });
+    if (this.controller?.signal.reason === TIMEOUT_REASON) {
+      return new NotteTimeoutError(this.timeoutMs, { cause: error });
+    }
+    return new NotteConnectionError(`Connection failed: ${describeCause(error)}`, { cause: error });
+  }
+}
+
+function abortOnTimeout(controller: AbortController): void {
+  controller.abort(TIMEOUT_REASON);
+}
+
+/**
+ * Sends one request with the call's retry policy: the `fetch` behind every
+ * request of a client, `agents.stop` and `raw` alike.
+ *
+ * Retries connection errors, timeouts and retryable statuses with backoff;
+ * keeps one `Idempotency-Key` across the attempts; stops at once when the
+ * caller's signal fires. Returns the last answer (success or not) for the
+ * caller to read; throws only {@link NotteError}s.
+ */
+export async function send(config: ClientConfig, request: Request, call: Call): Promise<Response> {
+  // A DELETE retried after a lost answer must not act twice: the key lets the API tell.
+  if (!request.headers.has(IDEMPOTENCY_KEY)) request.headers.set(IDEMPOTENCY_KEY, crypto.randomUUID());
+  const { log } = config;
+
+  for (let retryIndex = 0; ; retryIndex++) {
+    const isLastAttempt = retryIndex >= call.maxRetries;
+    if (call.signal?.aborted) throw new NotteAbortError({ cause: call.signal.reason });
+    // A body can be read once: keep the original for the last attempt.
+    const input = request.body !== null && !isLastAttempt ? request.clone() : request;
+    log.debug?.(`${request.method} ${request.url}`, { attempt: retryIndex + 1 });
+
+    let response: Response;
+    try {
+      response = await config.fetch(input, { signal: call.startAttempt() });
+    } catch (error) {
+      call.release();
+      const failure = call.failure(error);
+      if (isLastAttempt || failure instanceof NotteAbortError) throw failure;
+      const delayMs = retryDelayMs(retryIndex);
+      log.info?.(`retrying after ${failure.name}`, { attempt: retryIndex + 1, delayMs });
+      await waitForRetry(delayMs, call.signal);
+      continue;
+    }
+
+    if (isLastAttempt || !isRetryableStatus(response.status)) {
+      if (!call.coversBody) call.release();
+      return response;
+    }
+
+    // Read the refused answer to its end (under this attempt's timer) so the
+    // connection can be reused, then wait as the answer or the backoff says.
+    await response.arrayBuffer().catch(ignore);
+    call.release();
+    if (call.signal?.aborted) throw new NotteAbortError({ cause: call.signal.reason });
+    const delayMs = retryDelayMs(retryIndex, response);
+    log.info?.(`retrying after status ${response.status}`, { attempt: retryIndex + 1, delayMs });
+    await waitForRetry(delayMs, call.signal);
+  }
+}
+
+/** Resolves after `delayMs`, or rejects with {@link NotteAbortError} as soon as `signal` fires. */
+function waitForRetry(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!signal) {
+      setTimeout(resolve, delayMs);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new NotteAbortError({ cause: signal.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, delayMs);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function ignore(): void {}
+
+// undici reports "fetch failed" with the real reason (ECONNREFUSED, …) in `cause`.
+function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause: unknown = error.cause;
+  const code = cause instanceof Error && "code" in cause && typeof cause.code === "string" ? cause.code : undefined;
+  const detail = cause instanceof Error ? cause.message : undefined;
+  return [error.message, code, detail && detail !== code ? detail : undefined].filter(Boolean).join(": ");
+}
