@@ -1,10 +1,24 @@
 import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/notte-api.js";
 import { NottePromise, type WithResponse } from "./api-promise.js";
-import { checkHeaders, checkMaxRetries, checkTimeoutMs, type ClientConfig } from "./config.js";
-import { apiErrorFromResponse, isRecord, NotteApiError, NotteInvalidRequestError } from "./errors.js";
+import {
+  checkHeaders,
+  checkMaxRetries,
+  checkTimeoutMs,
+  type ClientConfig,
+} from "./config.js";
+import {
+  apiErrorFromResponse,
+  isRecord,
+  NotteApiError,
+  NotteInvalidRequestError,
+} from "./errors.js";
 import { Call, send } from "./send.js";
-import type { AgentStatus, AgentStatusResponse, StopAgentParams } from "./types.js";
+import type {
+  AgentStatus,
+  AgentStatusResponse,
+  StopAgentParams,
+} from "./types.js";
 
 /** Options of one call; each overrides the client's setting for that call only. */
 export interface RequestOptions {
@@ -25,14 +39,30 @@ const STOP_PATH = "/agents/{agent_id}/stop";
 // The required fields of the generated type, checked on every answer. The two
 // type assertions below fail to compile when the document changes which fields
 // are required or which statuses exist, so this list cannot drift from it.
-type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
-const REQUIRED_STRING_FIELDS = ["agent_id", "created_at", "session_id", "task"] as const;
-const AGENT_STATUSES: readonly string[] = ["active", "closed"] satisfies AgentStatus[];
+type RequiredKeys<T> = {
+  [K in keyof T]-?: object extends Pick<T, K> ? never : K;
+}[keyof T];
+const REQUIRED_STRING_FIELDS = [
+  "agent_id",
+  "created_at",
+  "session_id",
+  "task",
+] as const;
+const AGENT_STATUSES: readonly string[] = [
+  "active",
+  "closed",
+] satisfies AgentStatus[];
 type CheckedKeys = (typeof REQUIRED_STRING_FIELDS)[number] | "status";
-const requiredFieldsAreAllChecked: [Exclude<RequiredKeys<AgentStatusResponse>, CheckedKeys>] extends [never]
+const requiredFieldsAreAllChecked: [
+  Exclude<RequiredKeys<AgentStatusResponse>, CheckedKeys>,
+] extends [never]
   ? true
   : never = true;
-const everyStatusIsKnown: [Exclude<AgentStatus, "active" | "closed">] extends [never] ? true : never = true;
+const everyStatusIsKnown: [Exclude<AgentStatus, "active" | "closed">] extends [
+  never,
+]
+  ? true
+  : never = true;
 void requiredFieldsAreAllChecked;
 void everyStatusIsKnown;
 
@@ -61,11 +91,17 @@ export class Agents {
    * @throws NotteApiError (or a subclass by status) when the API refuses or answers nonsense
    * @throws NotteConnectionError, NotteTimeoutError or NotteAbortError when no answer came
    */
-  stop(params: StopAgentParams, options?: RequestOptions): NottePromise<AgentStatusResponse> {
+  stop(
+    params: StopAgentParams,
+    options?: RequestOptions,
+  ): NottePromise<AgentStatusResponse> {
     return new NottePromise(this.#stop(params, options));
   }
 
-  async #stop(params: StopAgentParams, options: RequestOptions | undefined): Promise<WithResponse<AgentStatusResponse>> {
+  async #stop(
+    params: StopAgentParams,
+    options: RequestOptions | undefined,
+  ): Promise<WithResponse<AgentStatusResponse>> {
     const { agentId, sessionId } = checkStopParams(params);
     const config = this.#config;
     const call =
@@ -73,12 +109,16 @@ export class Agents {
         ? new Call(config.timeoutMs, config.maxRetries, undefined, true)
         : callFromOptions(options, config);
 
-    const headers = options === undefined ? undefined : headersFromOptions(options);
+    const headers =
+      options === undefined ? undefined : headersFromOptions(options);
 
     let result;
     try {
       result = await this.#raw.DELETE(STOP_PATH, {
-        params: { path: { agent_id: agentId }, query: { session_id: sessionId } },
+        params: {
+          path: { agent_id: agentId },
+          query: { session_id: sessionId },
+        },
         parseAs: "text",
         ...(headers && { headers }),
         fetch: (request) => send(config, request, call),
@@ -90,8 +130,13 @@ export class Agents {
       call.release();
     }
     const { response } = result;
-    if (result.error !== undefined || !response.ok) {
-      throw apiErrorFromResponse(response.status, response.headers, result.error);
+    if (!response.ok) {
+      // openapi-fetch gives no error body for an empty answer; the error says "" for it.
+      throw apiErrorFromResponse(
+        response.status,
+        response.headers,
+        result.error ?? "",
+      );
     }
     return { data: parseAgentStatus(response, result.data), response };
   }
@@ -104,38 +149,54 @@ export class Agents {
  */
 export function checkStopParams(params: unknown): StopAgentParams {
   if (!isRecord(params)) {
-    throw new NotteInvalidRequestError("agents.stop needs an object { agentId, sessionId }");
+    throw new NotteInvalidRequestError(
+      "agents.stop needs an object { agentId, sessionId }",
+    );
   }
   const agentId = checkId(params.agentId, "agentId");
   if (agentId === "." || agentId === "..") {
-    throw new NotteInvalidRequestError(`agentId ${JSON.stringify(agentId)} is a dot segment, not an agent id`);
+    throw new NotteInvalidRequestError(
+      `agentId ${JSON.stringify(agentId)} is a dot segment, not an agent id`,
+    );
   }
   return { agentId, sessionId: checkId(params.sessionId, "sessionId") };
 }
 
 // A lone UTF-16 surrogate cannot be percent-encoded (encodeURIComponent throws URIError).
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function checkId(value: unknown, name: string): string {
-  if (value === undefined || value === null) throw new NotteInvalidRequestError(`${name} is required`);
+  if (value === undefined || value === null)
+    throw new NotteInvalidRequestError(`${name} is required`);
   if (typeof value !== "string") {
-    throw new NotteInvalidRequestError(`${name} must be a string, not ${Array.isArray(value) ? "array" : typeof value}`);
+    throw new NotteInvalidRequestError(
+      `${name} must be a string, not ${Array.isArray(value) ? "array" : typeof value}`,
+    );
   }
-  if (value.trim() === "") throw new NotteInvalidRequestError(`${name} must not be empty or only whitespace`);
+  if (value.trim() === "")
+    throw new NotteInvalidRequestError(
+      `${name} must not be empty or only whitespace`,
+    );
   if (LONE_SURROGATE.test(value)) {
-    throw new NotteInvalidRequestError(`${name} holds a lone UTF-16 surrogate and cannot be encoded`);
+    throw new NotteInvalidRequestError(
+      `${name} holds a lone UTF-16 surrogate and cannot be encoded`,
+    );
   }
   return value;
 }
 
 function callFromOptions(options: RequestOptions, config: ClientConfig): Call {
-  if (!isRecord(options)) throw new NotteInvalidRequestError("request options must be an object");
+  if (!isRecord(options))
+    throw new NotteInvalidRequestError("request options must be an object");
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new NotteInvalidRequestError("signal must be an AbortSignal");
   }
   return new Call(
-    options.timeoutMs === undefined ? config.timeoutMs : checkTimeoutMs(options.timeoutMs, NotteInvalidRequestError),
+    options.timeoutMs === undefined
+      ? config.timeoutMs
+      : checkTimeoutMs(options.timeoutMs, NotteInvalidRequestError),
     options.maxRetries === undefined
       ? config.maxRetries
       : checkMaxRetries(options.maxRetries, NotteInvalidRequestError),
@@ -144,34 +205,62 @@ function callFromOptions(options: RequestOptions, config: ClientConfig): Call {
   );
 }
 
-function headersFromOptions(options: RequestOptions): Record<string, string> | undefined {
+function headersFromOptions(
+  options: RequestOptions,
+): Record<string, string> | undefined {
   const { headers, idempotencyKey } = options;
   if (headers === undefined && idempotencyKey === undefined) return undefined;
   const merged = checkHeaders(headers ?? {}, NotteInvalidRequestError);
   if (idempotencyKey !== undefined) {
     if (typeof idempotencyKey !== "string" || idempotencyKey === "") {
-      throw new NotteInvalidRequestError("idempotencyKey must be a non-empty string");
+      throw new NotteInvalidRequestError(
+        "idempotencyKey must be a non-empty string",
+      );
     }
-    Object.assign(merged, checkHeaders({ "idempotency-key": idempotencyKey }, NotteInvalidRequestError));
+    Object.assign(
+      merged,
+      checkHeaders(
+        { "idempotency-key": idempotencyKey },
+        NotteInvalidRequestError,
+      ),
+    );
   }
   return merged;
 }
 
 /** The success body, checked to be an `AgentStatusResponse`, or a {@link NotteApiError} saying why not. */
-function parseAgentStatus(response: Response, text: string | undefined): AgentStatusResponse {
+function parseAgentStatus(
+  response: Response,
+  text: string | undefined,
+): AgentStatusResponse {
   const { status, headers } = response;
   if (text === undefined || text === "") {
-    throw new NotteApiError(status, headers, "", `${status} answer has an empty body, expected an agent status`);
+    throw new NotteApiError(
+      status,
+      headers,
+      "",
+      `${status} answer has an empty body, expected an agent status`,
+    );
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new NotteApiError(status, headers, text, `${status} answer is not JSON, expected an agent status`);
+    throw new NotteApiError(
+      status,
+      headers,
+      text,
+      `${status} answer is not JSON, expected an agent status`,
+    );
   }
   const problem = agentStatusProblem(body);
   if (problem !== undefined) {
-    throw new NotteApiError(status, headers, body, `${status} answer is not an agent status: ${problem}`);
+    throw new NotteApiError(
+      status,
+      headers,
+      body,
+      `${status} answer is not an agent status: ${problem}`,
+    );
   }
   return body as AgentStatusResponse;
 }
@@ -179,9 +268,13 @@ function parseAgentStatus(response: Response, text: string | undefined): AgentSt
 function agentStatusProblem(body: unknown): string | undefined {
   if (!isRecord(body)) return "the body is not a JSON object";
   for (const field of REQUIRED_STRING_FIELDS) {
-    if (typeof body[field] !== "string") return `field ${field} is missing or not a string`;
+    if (typeof body[field] !== "string")
+      return `field ${field} is missing or not a string`;
   }
-  if (typeof body.status !== "string" || !AGENT_STATUSES.includes(body.status)) {
+  if (
+    typeof body.status !== "string" ||
+    !AGENT_STATUSES.includes(body.status)
+  ) {
     return `field status is ${JSON.stringify(body.status) ?? "missing"}, expected one of ${AGENT_STATUSES.join(", ")}`;
   }
   return undefined;

@@ -41,7 +41,12 @@ export class NotteClient {
       headers: config.headers,
       // `raw` calls bring their signal on the Request; the timer stops at the headers
       // because openapi-fetch reads the body after this returns.
-      fetch: (request) => send(config, request, new Call(config.timeoutMs, config.maxRetries, request.signal, false)),
+      fetch: (request) =>
+        send(
+          config,
+          request,
+          new Call(config.timeoutMs, config.maxRetries, request.signal, false),
+        ),
     });
     this.agents = new Agents(config, this.raw);
   }

@@ -1,12 +1,21 @@
 import { NotteConfigError, isRecord } from "./errors.js";
-import { createLog, LOG_LEVELS, type Log, type LogLevel, type NotteLogger } from "./log.js";
+import {
+  createLog,
+  LOG_LEVELS,
+  type Log,
+  type LogLevel,
+  type NotteLogger,
+} from "./log.js";
 import { VERSION } from "./version.js";
 
 /**
  * The `fetch` the client sends through. The global `fetch` fits; the client
  * calls it with a `Request` and `{ signal }` (one signal per attempt).
  */
-export type FetchLike = (input: Request, init: { signal: AbortSignal }) => Promise<Response>;
+export type FetchLike = (
+  input: Request,
+  init: { signal: AbortSignal },
+) => Promise<Response>;
 
 /** Options of `new NotteClient(options)`. Every one is optional. */
 export interface NotteClientOptions {
@@ -70,7 +79,9 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
 
   const apiKey = options.apiKey ?? env.NOTTE_API_KEY;
   if (apiKey === undefined || apiKey === "") {
-    throw new NotteConfigError("No API key: pass `apiKey` to NotteClient or set NOTTE_API_KEY");
+    throw new NotteConfigError(
+      "No API key: pass `apiKey` to NotteClient or set NOTTE_API_KEY",
+    );
   }
   // The key goes into a header: anything but printable ASCII would break it, and
   // a stray space or newline is a copy-paste accident worth naming. Never echo the key.
@@ -80,11 +91,17 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
     );
   }
 
-  const baseUrl = checkBaseUrl(options.baseUrl ?? env.NOTTE_API_URL ?? DEFAULT_BASE_URL, options.allowInsecureHttp);
+  const baseUrl = checkBaseUrl(
+    options.baseUrl ?? env.NOTTE_API_URL ?? DEFAULT_BASE_URL,
+    options.allowInsecureHttp,
+  );
 
-  const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+  const fetchImpl =
+    options.fetch ?? (globalThis.fetch as FetchLike | undefined);
   if (typeof fetchImpl !== "function") {
-    throw new NotteConfigError("No fetch: this runtime has no global fetch; pass `fetch` to NotteClient");
+    throw new NotteConfigError(
+      "No fetch: this runtime has no global fetch; pass `fetch` to NotteClient",
+    );
   }
 
   const requestOrigin = options.requestOrigin ?? DEFAULT_REQUEST_ORIGIN;
@@ -101,17 +118,27 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
 
   const logLevel = options.logLevel ?? "off";
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new NotteConfigError(`logLevel must be one of ${LOG_LEVELS.join(", ")}`);
+    throw new NotteConfigError(
+      `logLevel must be one of ${LOG_LEVELS.join(", ")}`,
+    );
   }
   if (options.logger !== undefined && !isLogger(options.logger)) {
-    throw new NotteConfigError("logger must have error, warn, info and debug functions");
+    throw new NotteConfigError(
+      "logger must have error, warn, info and debug functions",
+    );
   }
 
   return {
     baseUrl,
     fetch: fetchImpl,
-    timeoutMs: checkTimeoutMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, NotteConfigError),
-    maxRetries: checkMaxRetries(options.maxRetries ?? DEFAULT_MAX_RETRIES, NotteConfigError),
+    timeoutMs: checkTimeoutMs(
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      NotteConfigError,
+    ),
+    maxRetries: checkMaxRetries(
+      options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      NotteConfigError,
+    ),
     headers,
     log: createLog(options.logger, logLevel),
   };
@@ -121,21 +148,36 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
  * The base URL, normalised (no trailing slash), or a {@link NotteConfigError}.
  * Echoes only the URL's origin, never the whole string, in case it holds a secret.
  */
-export function checkBaseUrl(value: unknown, allowInsecureHttp: boolean | undefined): string {
+export function checkBaseUrl(
+  value: unknown,
+  allowInsecureHttp: boolean | undefined,
+): string {
   if (typeof value !== "string" || !URL.canParse(value)) {
-    throw new NotteConfigError("baseUrl is not an absolute URL (check `baseUrl` or NOTTE_API_URL)");
+    throw new NotteConfigError(
+      "baseUrl is not an absolute URL (check `baseUrl` or NOTTE_API_URL)",
+    );
   }
   const url = new URL(value);
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new NotteConfigError(`baseUrl must use https: (or http: to a loopback host), not ${url.protocol}`);
+    throw new NotteConfigError(
+      `baseUrl must use https: (or http: to a loopback host), not ${url.protocol}`,
+    );
   }
   if (url.username !== "" || url.password !== "") {
-    throw new NotteConfigError("baseUrl must not hold credentials; pass the key as `apiKey`");
+    throw new NotteConfigError(
+      "baseUrl must not hold credentials; pass the key as `apiKey`",
+    );
   }
   if (url.search !== "" || url.hash !== "") {
-    throw new NotteConfigError(`baseUrl must not have a query or a fragment (${url.origin})`);
+    throw new NotteConfigError(
+      `baseUrl must not have a query or a fragment (${url.origin})`,
+    );
   }
-  if (url.protocol === "http:" && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+  if (
+    url.protocol === "http:" &&
+    !allowInsecureHttp &&
+    !isLoopbackHost(url.hostname)
+  ) {
     throw new NotteConfigError(
       `baseUrl ${url.origin} uses plain http to a host that is not loopback: the API key would travel unencrypted (use https, or set allowInsecureHttp)`,
     );
@@ -158,15 +200,24 @@ type ErrorClass = new (message: string) => Error;
 /** A per-attempt timeout, or an error of the given class. */
 export function checkTimeoutMs(value: unknown, ErrorType: ErrorClass): number {
   if (typeof value !== "number" || !(value > 0) || value > MAX_TIMEOUT_MS) {
-    throw new ErrorType(`timeoutMs must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}`);
+    throw new ErrorType(
+      `timeoutMs must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT_MS}`,
+    );
   }
   return value;
 }
 
 /** A retry count, or an error of the given class. */
 export function checkMaxRetries(value: unknown, ErrorType: ErrorClass): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_RETRIES_LIMIT) {
-    throw new ErrorType(`maxRetries must be a whole number from 0 to ${MAX_RETRIES_LIMIT}`);
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < 0 ||
+    value > MAX_RETRIES_LIMIT
+  ) {
+    throw new ErrorType(
+      `maxRetries must be a whole number from 0 to ${MAX_RETRIES_LIMIT}`,
+    );
   }
   return value;
 }
@@ -176,17 +227,26 @@ export function checkMaxRetries(value: unknown, ErrorType: ErrorClass): number {
  * class when a name or value could not be sent (the `Headers` class is the judge).
  * The message names the header, never its value.
  */
-export function checkHeaders(value: unknown, ErrorType: ErrorClass): Record<string, string> {
+export function checkHeaders(
+  value: unknown,
+  ErrorType: ErrorClass,
+): Record<string, string> {
   if (value instanceof Headers) return Object.fromEntries(value);
-  if (!isRecord(value)) throw new ErrorType("headers must be an object of header names to string values");
+  if (!isRecord(value))
+    throw new ErrorType(
+      "headers must be an object of header names to string values",
+    );
   const checked: Record<string, string> = {};
   const probe = new Headers();
   for (const [name, headerValue] of Object.entries(value)) {
-    if (typeof headerValue !== "string") throw new ErrorType(`header ${JSON.stringify(name)} must be a string`);
+    if (typeof headerValue !== "string")
+      throw new ErrorType(`header ${JSON.stringify(name)} must be a string`);
     try {
       probe.set(name, headerValue);
     } catch {
-      throw new ErrorType(`header ${JSON.stringify(name)} has an invalid name or value`);
+      throw new ErrorType(
+        `header ${JSON.stringify(name)} has an invalid name or value`,
+      );
     }
     checked[name.toLowerCase()] = headerValue;
   }
@@ -205,5 +265,9 @@ function isLogger(value: unknown): value is NotteLogger {
 
 // `process` is absent in browsers and some edge runtimes: there the options must say everything.
 function readEnvironment(): Record<string, string | undefined> {
-  return typeof process === "object" && process !== null && isRecord(process.env) ? process.env : {};
+  return typeof process === "object" &&
+    process !== null &&
+    isRecord(process.env)
+    ? process.env
+    : {};
 }

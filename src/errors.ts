@@ -46,7 +46,12 @@ export class NotteApiError extends NotteError {
   /** The `x-error-class` header, which the API sets when an operation failed while executing. */
   readonly errorClass: string | undefined;
 
-  constructor(status: number, headers: Headers, body: unknown, message?: string) {
+  constructor(
+    status: number,
+    headers: Headers,
+    body: unknown,
+    message?: string,
+  ) {
     super(message ?? describeApiError(status, body));
     this.status = status;
     this.headers = headers;
@@ -102,7 +107,11 @@ export class NotteOverloadedError extends NotteServerError {}
  * @param headers - the answer's headers
  * @param body - parsed JSON, or the raw text when the body was not JSON
  */
-export function apiErrorFromResponse(status: number, headers: Headers, body: unknown): NotteApiError {
+export function apiErrorFromResponse(
+  status: number,
+  headers: Headers,
+  body: unknown,
+): NotteApiError {
   switch (status) {
     case 401:
       return new NotteAuthenticationError(status, headers, body);
@@ -130,20 +139,29 @@ const MAX_MESSAGE_CHARS = 300;
 
 function describeApiError(status: number, body: unknown): string {
   const serverMessage = serverMessageOf(body);
-  const text = serverMessage ? `${status} ${serverMessage}` : `${status} status code (no message in the body)`;
+  const text = serverMessage
+    ? `${status} ${serverMessage}`
+    : `${status} status code (no message in the body)`;
   const oneLine = text.replace(/\s+/g, " ").trim();
-  return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…` : oneLine;
+  return oneLine.length > MAX_MESSAGE_CHARS
+    ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…`
+    : oneLine;
 }
 
 /** The server's own words from a `{ message, detail }` body, FastAPI lists flattened. */
 function serverMessageOf(body: unknown): string | undefined {
   if (!isRecord(body)) return undefined;
   const parts: string[] = [];
-  if (typeof body.message === "string" && body.message) parts.push(body.message);
+  if (typeof body.message === "string" && body.message)
+    parts.push(body.message);
   const { detail } = body;
-  if (typeof detail === "string" && detail && detail !== body.message) parts.push(detail);
+  if (typeof detail === "string" && detail && detail !== body.message)
+    parts.push(detail);
   const items = validationDetail(body);
-  if (items) parts.push(items.map((item) => `${item.loc.join(".")}: ${item.msg}`).join("; "));
+  if (items)
+    parts.push(
+      items.map((item) => `${item.loc.join(".")}: ${item.msg}`).join("; "),
+    );
   return parts.length > 0 ? parts.join(": ") : undefined;
 }
 
@@ -186,5 +204,9 @@ for (const [name, errorClass] of Object.entries({
   NotteServerError,
   NotteOverloadedError,
 })) {
-  Object.defineProperty(errorClass.prototype, "name", { value: name, writable: true, configurable: true });
+  Object.defineProperty(errorClass.prototype, "name", {
+    value: name,
+    writable: true,
+    configurable: true,
+  });
 }

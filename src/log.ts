@@ -27,14 +27,28 @@ export interface Log {
 }
 
 /** The log levels, quietest first; `"off"` is not one of them. */
-export const LOG_LEVELS: readonly LogLevel[] = ["off", "error", "warn", "info", "debug"];
+export const LOG_LEVELS: readonly LogLevel[] = [
+  "off",
+  "error",
+  "warn",
+  "info",
+  "debug",
+];
 
 /** Builds the {@link Log} for a logger and a level. */
-export function createLog(logger: NotteLogger | undefined, level: LogLevel): Log {
+export function createLog(
+  logger: NotteLogger | undefined,
+  level: LogLevel,
+): Log {
   const rank = LOG_LEVELS.indexOf(level);
   const lineFor = (lineLevel: Exclude<LogLevel, "off">): LogLine | undefined =>
     logger && rank >= LOG_LEVELS.indexOf(lineLevel)
       ? (message, details) => logger[lineLevel](`[notte] ${message}`, details)
       : undefined;
-  return { error: lineFor("error"), warn: lineFor("warn"), info: lineFor("info"), debug: lineFor("debug") };
+  return {
+    error: lineFor("error"),
+    warn: lineFor("warn"),
+    info: lineFor("info"),
+    debug: lineFor("debug"),
+  };
 }

@@ -31,7 +31,11 @@ export function isRetryableStatus(status: number): boolean {
  * @param headers - the answer's headers
  * @param nowMs - the current time, `Date.now()`, passed in to keep this pure
  */
-export function serverRetryDelayMs(status: number, headers: Headers, nowMs: number): number | undefined {
+export function serverRetryDelayMs(
+  status: number,
+  headers: Headers,
+  nowMs: number,
+): number | undefined {
   const retryAfterMs = parseNonNegativeNumber(headers.get("retry-after-ms"));
   if (retryAfterMs !== undefined) return retryAfterMs;
 
@@ -44,8 +48,11 @@ export function serverRetryDelayMs(status: number, headers: Headers, nowMs: numb
   }
 
   if (status === 429) {
-    const resetSeconds = parseNonNegativeNumber(headers.get("x-ratelimit-reset"));
-    if (resetSeconds !== undefined) return Math.max(0, resetSeconds * 1000 - nowMs);
+    const resetSeconds = parseNonNegativeNumber(
+      headers.get("x-ratelimit-reset"),
+    );
+    if (resetSeconds !== undefined)
+      return Math.max(0, resetSeconds * 1000 - nowMs);
   }
   return undefined;
 }
@@ -68,10 +75,18 @@ export function retryDelayMs(
   nowMs: number = Date.now(),
 ): number {
   if (answer) {
-    const serverDelay = serverRetryDelayMs(answer.status, answer.headers, nowMs);
-    if (serverDelay !== undefined && serverDelay <= MAX_SERVER_DELAY_MS) return serverDelay;
+    const serverDelay = serverRetryDelayMs(
+      answer.status,
+      answer.headers,
+      nowMs,
+    );
+    if (serverDelay !== undefined && serverDelay <= MAX_SERVER_DELAY_MS)
+      return serverDelay;
   }
-  const backoff = Math.min(INITIAL_RETRY_DELAY_MS * 2 ** retryIndex, MAX_RETRY_DELAY_MS);
+  const backoff = Math.min(
+    INITIAL_RETRY_DELAY_MS * 2 ** retryIndex,
+    MAX_RETRY_DELAY_MS,
+  );
   return backoff * (1 - JITTER_SHARE * random);
 }
 

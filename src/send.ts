@@ -1,5 +1,10 @@
 import type { ClientConfig } from "./config.js";
-import { NotteAbortError, NotteConnectionError, NotteError, NotteTimeoutError } from "./errors.js";
+import {
+  NotteAbortError,
+  NotteConnectionError,
+  NotteError,
+  NotteTimeoutError,
+} from "./errors.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 
 /** Marks an attempt aborted by its own timer, as opposed to by the caller. */
@@ -44,7 +49,8 @@ export class Call {
       // Only a caller who passed a signal pays for forwarding it.
       const forward = (): void => controller.abort(callerSignal.reason);
       callerSignal.addEventListener("abort", forward, { once: true });
-      this.detachCallerSignal = () => callerSignal.removeEventListener("abort", forward);
+      this.detachCallerSignal = () =>
+        callerSignal.removeEventListener("abort", forward);
     }
     return controller.signal;
   }
@@ -67,11 +73,15 @@ export class Call {
    */
   failure(error: unknown): NotteError {
     if (error instanceof NotteError) return error;
-    if (this.signal?.aborted) return new NotteAbortError({ cause: this.signal.reason });
+    if (this.signal?.aborted)
+      return new NotteAbortError({ cause: this.signal.reason });
     if (this.controller?.signal.reason === TIMEOUT_REASON) {
       return new NotteTimeoutError(this.timeoutMs, { cause: error });
     }
-    return new NotteConnectionError(`Connection failed: ${describeCause(error)}`, { cause: error });
+    return new NotteConnectionError(
+      `Connection failed: ${describeCause(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -88,17 +98,26 @@ function abortOnTimeout(controller: AbortController): void {
  * caller's signal fires. Returns the last answer (success or not) for the
  * caller to read; throws only {@link NotteError}s.
  */
-export async function send(config: ClientConfig, request: Request, call: Call): Promise<Response> {
+export async function send(
+  config: ClientConfig,
+  request: Request,
+  call: Call,
+): Promise<Response> {
   // A DELETE retried after a lost answer must not act twice: the key lets the API tell.
-  if (!request.headers.has(IDEMPOTENCY_KEY)) request.headers.set(IDEMPOTENCY_KEY, crypto.randomUUID());
+  if (!request.headers.has(IDEMPOTENCY_KEY))
+    request.headers.set(IDEMPOTENCY_KEY, crypto.randomUUID());
   const { log } = config;
 
   for (let retryIndex = 0; ; retryIndex++) {
     const isLastAttempt = retryIndex >= call.maxRetries;
-    if (call.signal?.aborted) throw new NotteAbortError({ cause: call.signal.reason });
+    if (call.signal?.aborted)
+      throw new NotteAbortError({ cause: call.signal.reason });
     // A body can be read once: keep the original for the last attempt.
-    const input = request.body !== null && !isLastAttempt ? request.clone() : request;
-    log.debug?.(`${request.method} ${request.url}`, { attempt: retryIndex + 1 });
+    const input =
+      request.body !== null && !isLastAttempt ? request.clone() : request;
+    log.debug?.(`${request.method} ${request.url}`, {
+      attempt: retryIndex + 1,
+    });
 
     let response: Response;
     try {
@@ -108,7 +127,10 @@ export async function send(config: ClientConfig, request: Request, call: Call): 
       const failure = call.failure(error);
       if (isLastAttempt || failure instanceof NotteAbortError) throw failure;
       const delayMs = retryDelayMs(retryIndex);
-      log.info?.(`retrying after ${failure.name}`, { attempt: retryIndex + 1, delayMs });
+      log.info?.(`retrying after ${failure.name}`, {
+        attempt: retryIndex + 1,
+        delayMs,
+      });
       await waitForRetry(delayMs, call.signal);
       continue;
     }
@@ -122,15 +144,22 @@ export async function send(config: ClientConfig, request: Request, call: Call): 
     // connection can be reused, then wait as the answer or the backoff says.
     await response.arrayBuffer().catch(ignore);
     call.release();
-    if (call.signal?.aborted) throw new NotteAbortError({ cause: call.signal.reason });
+    if (call.signal?.aborted)
+      throw new NotteAbortError({ cause: call.signal.reason });
     const delayMs = retryDelayMs(retryIndex, response);
-    log.info?.(`retrying after status ${response.status}`, { attempt: retryIndex + 1, delayMs });
+    log.info?.(`retrying after status ${response.status}`, {
+      attempt: retryIndex + 1,
+      delayMs,
+    });
     await waitForRetry(delayMs, call.signal);
   }
 }
 
 /** Resolves after `delayMs`, or rejects with {@link NotteAbortError} as soon as `signal` fires. */
-function waitForRetry(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+function waitForRetry(
+  delayMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!signal) {
       setTimeout(resolve, delayMs);
@@ -154,7 +183,12 @@ function ignore(): void {}
 function describeCause(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause: unknown = error.cause;
-  const code = cause instanceof Error && "code" in cause && typeof cause.code === "string" ? cause.code : undefined;
+  const code =
+    cause instanceof Error && "code" in cause && typeof cause.code === "string"
+      ? cause.code
+      : undefined;
   const detail = cause instanceof Error ? cause.message : undefined;
-  return [error.message, code, detail && detail !== code ? detail : undefined].filter(Boolean).join(": ");
+  return [error.message, code, detail && detail !== code ? detail : undefined]
+    .filter(Boolean)
+    .join(": ");
 }

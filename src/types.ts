@@ -9,7 +9,12 @@
  */
 import type { components, operations } from "../generated/notte-api.js";
 
-export type { components, operations, paths, webhooks } from "../generated/notte-api.js";
+export type {
+  components,
+  operations,
+  paths,
+  webhooks,
+} from "../generated/notte-api.js";
 
 /** What `DELETE /agents/{agent_id}/stop` answers with on success. */
 export type AgentStatusResponse = components["schemas"]["AgentStatusResponse"];

@@ -1,0 +1,235 @@
+/**
+ * The `notte-agent-stop` command line, as pure functions: arguments in, a
+ * command (or the reason it is unusable) out. No process, no I/O here, so
+ * every rule is tested directly.
+ *
+ * @packageDocumentation
+ */
+import { parseArgs } from "node:util";
+import { NOTTE_API_VERSION } from "../../generated/api-version.js";
+import { checkMaxRetries, checkTimeoutMs } from "../config.js";
+import { VERSION } from "../version.js";
+
+/** The command's name, as installed by the package's `bin` entry. */
+export const COMMAND_NAME = "notte-agent-stop";
+
+/** What to print on success. */
+export type OutputMode = "summary" | "json" | "quiet";
+
+/** A request to stop one agent, with every option checked. */
+export interface StopCommand {
+  readonly kind: "stop";
+  readonly agentId: string;
+  readonly sessionId: string;
+  /** `--api-key`; undefined lets the client read `NOTTE_API_KEY`. */
+  readonly apiKey: string | undefined;
+  /** `--base-url`; undefined lets the client read `NOTTE_API_URL`. */
+  readonly baseUrl: string | undefined;
+  /** `--timeout`, in milliseconds; undefined keeps the client's default. */
+  readonly timeoutMs: number | undefined;
+  /** `--max-retries`; undefined keeps the client's default. */
+  readonly maxRetries: number | undefined;
+  readonly output: OutputMode;
+}
+
+/** What the arguments ask for. */
+export type CliCommand =
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | { readonly kind: "usage-error"; readonly message: string }
+  | StopCommand;
+
+// String options take `multiple` only so that a repeated one can be refused:
+// with the default, parseArgs silently keeps the last, hiding a typo such as
+// two different session ids.
+const OPTIONS = {
+  "session-id": { type: "string", multiple: true },
+  "api-key": { type: "string", multiple: true },
+  "base-url": { type: "string", multiple: true },
+  timeout: { type: "string", multiple: true },
+  "max-retries": { type: "string", multiple: true },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+/**
+ * Reads the command line (without the `node` and script paths).
+ *
+ * `--help` and `--version` win over everything else once the line parses.
+ * Numbers are checked with the client's own rules, so a value the client
+ * would refuse is a usage error here, reported before anything is sent.
+ * Messages never repeat an option's value except for the numeric ones.
+ */
+export function parseCliArgs(args: readonly string[]): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    return usageError(describeParseError(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return { kind: "help" };
+  if (values.version === true) return { kind: "version" };
+
+  for (const name of [
+    "session-id",
+    "api-key",
+    "base-url",
+    "timeout",
+    "max-retries",
+  ] as const) {
+    const given = values[name];
+    if (given !== undefined && given.length > 1)
+      return usageError(`--${name} is given ${given.length} times`);
+  }
+
+  if (positionals.length === 0) return usageError("missing <agent-id>");
+  if (positionals.length > 1)
+    return usageError(
+      `expected one <agent-id>, got ${positionals.length} arguments`,
+    );
+  const sessionId = values["session-id"]?.[0];
+  if (sessionId === undefined) return usageError("missing --session-id <id>");
+  if (values.json === true && values.quiet === true)
+    return usageError("--json and --quiet exclude each other");
+
+  const timeout = numberOption(
+    "--timeout",
+    "timeoutMs",
+    values.timeout?.[0],
+    checkTimeoutMs,
+  );
+  if (typeof timeout === "object") return timeout;
+  const maxRetries = numberOption(
+    "--max-retries",
+    "maxRetries",
+    values["max-retries"]?.[0],
+    checkMaxRetries,
+  );
+  if (typeof maxRetries === "object") return maxRetries;
+
+  return {
+    kind: "stop",
+    // Safe: the length was checked above; noUncheckedIndexedAccess cannot see it.
+    agentId: positionals[0] as string,
+    sessionId,
+    apiKey: values["api-key"]?.[0],
+    baseUrl: values["base-url"]?.[0],
+    timeoutMs: timeout,
+    maxRetries,
+    output:
+      values.json === true
+        ? "json"
+        : values.quiet === true
+          ? "quiet"
+          : "summary",
+  };
+}
+
+function usageError(message: string): CliCommand {
+  return { kind: "usage-error", message };
+}
+
+type Checker = (
+  value: unknown,
+  ErrorType: new (message: string) => Error,
+) => number;
+
+/**
+ * A whole decimal number checked by the client's rule, or the usage error.
+ * Only digits are accepted: `Number()` alone would take "", " 5", "1e3" and "0x10".
+ */
+function numberOption(
+  flag: string,
+  clientName: string,
+  text: string | undefined,
+  check: Checker,
+): number | undefined | { kind: "usage-error"; message: string } {
+  if (text === undefined) return undefined;
+  const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  try {
+    return check(value, Error);
+  } catch (error) {
+    // Reuse the client's wording (and limits) under the flag's name.
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = reason.startsWith(clientName)
+      ? `${flag}${reason.slice(clientName.length)}`
+      : `${flag}: ${reason}`;
+    return {
+      kind: "usage-error",
+      message: `${message}, not ${JSON.stringify(text.slice(0, 40))}`,
+    };
+  }
+}
+
+/**
+ * parseArgs' messages span several sentences or lines; keep the first, which
+ * names the option (never its value).
+ */
+function describeParseError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const firstLine = error.message.split("\n")[0] ?? error.message;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const name = /'([^']*)'/.exec(firstLine)?.[1];
+    return name === undefined
+      ? "unknown option"
+      : `unknown option ${name} (an <agent-id> starting with "-" goes after --)`;
+  }
+  if (/ambiguous/.test(firstLine)) {
+    const name = /'([^']*)'/.exec(firstLine)?.[1] ?? "the option";
+    return `${name} has no value (a value starting with "-" is written ${name}=-value)`;
+  }
+  const sentence = firstLine.replace(/\.$/, "");
+  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
+}
+
+/** What `--version` prints: this package's version and the API document's. */
+export function versionText(): string {
+  return `${COMMAND_NAME} ${VERSION} (notte-api-client ${VERSION}, Notte API ${NOTTE_API_VERSION})\n`;
+}
+
+/** What `--help` prints. */
+export function helpText(): string {
+  return `Usage: ${COMMAND_NAME} <agent-id> --session-id <id> [options]
+       ${COMMAND_NAME} --help | --version
+
+Stops a running Notte agent (DELETE /agents/{agent_id}/stop) and prints its
+status. It does not wait for the agent to finish.
+
+Options (as --flag value or --flag=value):
+  --session-id <id>    the session the agent runs in (required)
+  --api-key <key>      API key (default: NOTTE_API_KEY; prefer the variable:
+                       arguments are visible to other users in the process list)
+  --base-url <url>     API base URL (default: NOTTE_API_URL, else https://api.notte.cc)
+  --timeout <ms>       limit for each attempt, in milliseconds (default 60000)
+  --max-retries <n>    retries after the first attempt, 0 to 10 (default 2)
+  --json               print the API's answer exactly as received, as JSON
+  --quiet              print nothing on success
+  -h, --help           print this help
+  --version            print the version of this command and of the Notte API
+
+An <agent-id> that starts with "-" goes after --:  ${COMMAND_NAME} --session-id s -- -a1
+
+Environment:
+  NOTTE_API_KEY        API key
+  NOTTE_API_URL        API base URL
+  NOTTE_DEBUG=1        log each attempt and print stack traces, on stderr
+
+Errors are printed on stderr as one line. Exit status:
+  0    the agent is stopped (or was already)
+  1    unexpected internal error (a bug: please report it)
+  2    usage error: unknown option, missing argument, bad number
+  3    configuration error: no API key, unusable base URL
+  4    the API refused the request (4xx), or the ids are unusable
+  5    the API or the network failed: 5xx, connection, timeout, unusable answer
+  130  interrupted (Ctrl-C); the request was aborted
+`;
+}
