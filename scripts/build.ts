@@ -13,7 +13,12 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
 
 /** The package's entry points; everything they import is compiled with them. */
-const ENTRY_POINTS = ["src/index.ts", "src/types.ts", "src/testing/index.ts", "src/cli.ts"];
+const ENTRY_POINTS = [
+  "src/index.ts",
+  "src/types.ts",
+  "src/testing/index.ts",
+  "src/cli.ts",
+];
 
 const shared: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -28,11 +33,18 @@ const shared: ts.CompilerOptions = {
   newLine: ts.NewLineKind.LineFeed,
 };
 
-const variants: { folder: string; packageType: "module" | "commonjs"; options: ts.CompilerOptions }[] = [
+const variants: {
+  folder: string;
+  packageType: "module" | "commonjs";
+  options: ts.CompilerOptions;
+}[] = [
   {
     folder: "esm",
     packageType: "module",
-    options: { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext },
+    options: {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    },
   },
   {
     folder: "cjs",
@@ -55,7 +67,10 @@ async function build(): Promise<void> {
       { ...shared, ...variant.options, outDir },
     );
     const result = program.emit();
-    const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+    const diagnostics = [
+      ...ts.getPreEmitDiagnostics(program),
+      ...result.diagnostics,
+    ];
     if (diagnostics.length > 0) {
       const host: ts.FormatDiagnosticsHost = {
         getCanonicalFileName: (fileName) => fileName,
@@ -66,19 +81,27 @@ async function build(): Promise<void> {
     }
     // The nearest package.json decides how Node (and TypeScript) read these files.
     await mkdir(outDir, { recursive: true });
-    await writeFile(join(outDir, "package.json"), `${JSON.stringify({ type: variant.packageType })}\n`);
+    await writeFile(
+      join(outDir, "package.json"),
+      `${JSON.stringify({ type: variant.packageType })}\n`,
+    );
   }
 }
 
 async function existingEntryPoints(): Promise<string[]> {
   const present = new Set<string>();
-  for (const folder of new Set(ENTRY_POINTS.map((entry) => entry.slice(0, entry.lastIndexOf("/"))))) {
-    for (const name of await readdir(join(root, folder)).catch(() => [])) present.add(`${folder}/${name}`);
+  for (const folder of new Set(
+    ENTRY_POINTS.map((entry) => entry.slice(0, entry.lastIndexOf("/"))),
+  )) {
+    for (const name of await readdir(join(root, folder)).catch(() => []))
+      present.add(`${folder}/${name}`);
   }
   return ENTRY_POINTS.filter((entry) => present.has(entry));
 }
 
 build().catch((error: unknown) => {
-  process.stderr.write(`build failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `build failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -9,8 +9,21 @@
  * @packageDocumentation
  */
 import { format, inspect } from "node:util";
-import { COMMAND_NAME, helpText, parseCliArgs, versionText, type StopCommand } from "./cli/args.js";
-import { EXIT_CODES, errorLine, exitCodeFor, redact, summaryText } from "./cli/report.js";
+import {
+  apiKeysIn,
+  COMMAND_NAME,
+  helpText,
+  parseCliArgs,
+  versionText,
+  type StopCommand,
+} from "./cli/args.js";
+import {
+  EXIT_CODES,
+  errorLine,
+  exitCodeFor,
+  redact,
+  summaryText,
+} from "./cli/report.js";
 import { NotteClient } from "./client.js";
 import type { FetchLike } from "./config.js";
 import type { NotteLogger } from "./log.js";
@@ -18,7 +31,7 @@ import type { NotteLogger } from "./log.js";
 /** Sent as `x-notte-request-origin`, so the API can tell this command from library calls. */
 const REQUEST_ORIGIN = "notte-api-client-cli";
 
-/** Environment the command reads besides the client's own variables. */
+/** The variables the command itself reads: the key (only to redact it) and the debug switch. */
 interface CliEnvironment {
   readonly NOTTE_API_KEY?: string | undefined;
   readonly NOTTE_DEBUG?: string | undefined;
@@ -28,7 +41,10 @@ interface CliEnvironment {
  * Runs the command and resolves to its exit status. Never rejects for an
  * expected failure: every error is reported here, as one line on stderr.
  */
-async function main(args: readonly string[], env: CliEnvironment): Promise<number> {
+async function main(
+  args: readonly string[],
+  env: CliEnvironment,
+): Promise<number> {
   const command = parseCliArgs(args);
   switch (command.kind) {
     case "help":
@@ -38,15 +54,22 @@ async function main(args: readonly string[], env: CliEnvironment): Promise<numbe
       process.stdout.write(versionText());
       return EXIT_CODES.stopped;
     case "usage-error":
-      // The message never holds an option's value but a number's; redact anyway.
-      writeError(`${command.message} (see ${COMMAND_NAME} --help)`, [env.NOTTE_API_KEY ?? ""]);
+      // Messages repeat no value but a number's; still, whatever looks like a
+      // key on this line (even one parseArgs refused) is redacted.
+      writeError(`${command.message} (see ${COMMAND_NAME} --help)`, [
+        ...apiKeysIn(args),
+        env.NOTTE_API_KEY ?? "",
+      ]);
       return EXIT_CODES.usage;
     case "stop":
       return stop(command, env);
   }
 }
 
-async function stop(command: StopCommand, env: CliEnvironment): Promise<number> {
+async function stop(
+  command: StopCommand,
+  env: CliEnvironment,
+): Promise<number> {
   // Every key the client could send: whichever it uses, none may be printed.
   const secrets = [command.apiKey ?? "", env.NOTTE_API_KEY ?? ""];
   const debug = env.NOTTE_DEBUG === "1";
@@ -79,7 +102,10 @@ async function stop(command: StopCommand, env: CliEnvironment): Promise<number> 
       maxRetries: command.maxRetries,
       requestOrigin: REQUEST_ORIGIN,
       ...(command.output === "json" && { fetch: keepCopy }),
-      ...(debug && { logger: stderrLogger(secrets), logLevel: "debug" as const }),
+      ...(debug && {
+        logger: stderrLogger(secrets),
+        logLevel: "debug" as const,
+      }),
     });
     const status = await client.agents.stop(
       { agentId: command.agentId, sessionId: command.sessionId },
@@ -88,13 +114,22 @@ async function stop(command: StopCommand, env: CliEnvironment): Promise<number> 
     if (command.output === "summary") {
       process.stdout.write(redact(summaryText(status), secrets));
     } else if (command.output === "json") {
-      const raw = lastAnswer === undefined ? JSON.stringify(status) : await lastAnswer.text();
-      process.stdout.write(redact(raw.endsWith("\n") ? raw : `${raw}\n`, secrets));
+      const raw =
+        lastAnswer === undefined
+          ? JSON.stringify(status)
+          : await lastAnswer.text();
+      process.stdout.write(
+        redact(raw.endsWith("\n") ? raw : `${raw}\n`, secrets),
+      );
     }
     return EXIT_CODES.stopped;
   } catch (error) {
     writeError(errorLine(error), secrets);
-    if (debug) process.stderr.write(`${redact(inspect(error, { depth: 6 }), secrets)}\n`);
+    if (debug) {
+      process.stderr.write(
+        `${redact(inspect(error, { depth: 6 }), secrets)}\n`,
+      );
+    }
     return exitCodeFor(error);
   } finally {
     process.off("SIGINT", onSigint);
@@ -107,8 +142,13 @@ function writeError(line: string, secrets: readonly string[]): void {
 
 /** The client's log lines, for `NOTTE_DEBUG=1`: on stderr, redacted like everything else. */
 function stderrLogger(secrets: readonly string[]): NotteLogger {
-  const line = (level: string, message: string, details?: Record<string, unknown>): void => {
-    const text = details === undefined ? message : format("%s %o", message, details);
+  const line = (
+    level: string,
+    message: string,
+    details?: Record<string, unknown>,
+  ): void => {
+    const text =
+      details === undefined ? message : format("%s %o", message, details);
     process.stderr.write(`${redact(`${level}: ${text}`, secrets)}\n`);
   };
   return {
@@ -138,7 +178,9 @@ main(process.argv.slice(2), process.env).then(
       `${COMMAND_NAME}: ${redact(errorLine(error), [process.env.NOTTE_API_KEY ?? ""])}\n`,
     );
     if (process.env.NOTTE_DEBUG === "1") {
-      process.stderr.write(`${redact(inspect(error), [process.env.NOTTE_API_KEY ?? ""])}\n`);
+      process.stderr.write(
+        `${redact(inspect(error), [process.env.NOTTE_API_KEY ?? ""])}\n`,
+      );
     }
     process.exitCode = EXIT_CODES.unexpected;
   },

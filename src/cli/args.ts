@@ -7,7 +7,13 @@
  */
 import { parseArgs } from "node:util";
 import { NOTTE_API_VERSION } from "../../generated/api-version.js";
-import { checkMaxRetries, checkTimeoutMs } from "../config.js";
+import {
+  checkMaxRetries,
+  checkTimeoutMs,
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+} from "../config.js";
 import { VERSION } from "../version.js";
 
 /** The command's name, as installed by the package's `bin` entry. */
@@ -19,7 +25,9 @@ export type OutputMode = "summary" | "json" | "quiet";
 /** A request to stop one agent, with every option checked. */
 export interface StopCommand {
   readonly kind: "stop";
+  /** The positional `<agent-id>`, as given (the client checks and encodes it). */
   readonly agentId: string;
+  /** `--session-id`, as given (the client refuses an empty one). */
   readonly sessionId: string;
   /** `--api-key`; undefined lets the client read `NOTTE_API_KEY`. */
   readonly apiKey: string | undefined;
@@ -29,6 +37,7 @@ export interface StopCommand {
   readonly timeoutMs: number | undefined;
   /** `--max-retries`; undefined keeps the client's default. */
   readonly maxRetries: number | undefined;
+  /** `--json`, `--quiet`, or neither. */
   readonly output: OutputMode;
 }
 
@@ -54,6 +63,14 @@ const OPTIONS = {
   version: { type: "boolean" },
 } as const;
 
+const STRING_OPTIONS = [
+  "session-id",
+  "api-key",
+  "base-url",
+  "timeout",
+  "max-retries",
+] as const;
+
 /**
  * Reads the command line (without the `node` and script paths).
  *
@@ -78,27 +95,24 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
   if (values.help === true) return { kind: "help" };
   if (values.version === true) return { kind: "version" };
 
-  for (const name of [
-    "session-id",
-    "api-key",
-    "base-url",
-    "timeout",
-    "max-retries",
-  ] as const) {
+  for (const name of STRING_OPTIONS) {
     const given = values[name];
-    if (given !== undefined && given.length > 1)
+    if (given !== undefined && given.length > 1) {
       return usageError(`--${name} is given ${given.length} times`);
+    }
   }
 
   if (positionals.length === 0) return usageError("missing <agent-id>");
-  if (positionals.length > 1)
+  if (positionals.length > 1) {
     return usageError(
       `expected one <agent-id>, got ${positionals.length} arguments`,
     );
+  }
   const sessionId = values["session-id"]?.[0];
   if (sessionId === undefined) return usageError("missing --session-id <id>");
-  if (values.json === true && values.quiet === true)
+  if (values.json === true && values.quiet === true) {
     return usageError("--json and --quiet exclude each other");
+  }
 
   const timeout = numberOption(
     "--timeout",
@@ -170,25 +184,43 @@ function numberOption(
 }
 
 /**
- * parseArgs' messages span several sentences or lines; keep the first, which
- * names the option (never its value).
+ * parseArgs' messages span several sentences or lines: say the same in a few
+ * words, naming the option (never its value).
  */
 function describeParseError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
   const firstLine = error.message.split("\n")[0] ?? error.message;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const name = /'([^']*)'/.exec(firstLine)?.[1];
-    return name === undefined
-      ? "unknown option"
-      : `unknown option ${name} (an <agent-id> starting with "-" goes after --)`;
+  const name = /'(-[^' ]*)/.exec(firstLine)?.[1] ?? "an option";
+  if ((error as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    return `unknown option ${name}`;
   }
   if (/ambiguous/.test(firstLine)) {
-    const name = /'([^']*)'/.exec(firstLine)?.[1] ?? "the option";
-    return `${name} has no value (a value starting with "-" is written ${name}=-value)`;
+    return `${name} needs a value (one starting with "-" is written ${name}=-value)`;
+  }
+  if (/argument missing/.test(firstLine)) return `${name} needs a value`;
+  if (/does not take an argument/.test(firstLine)) {
+    return `${name} takes no value`;
   }
   const sentence = firstLine.replace(/\.$/, "");
   return sentence.charAt(0).toLowerCase() + sentence.slice(1);
+}
+
+/**
+ * Every value given to `--api-key` on a raw command line, parseable or not,
+ * so that even a usage error can redact them.
+ */
+export function apiKeysIn(args: readonly string[]): string[] {
+  const keys: string[] = [];
+  args.forEach((arg, index) => {
+    if (arg === "--api-key") {
+      const next = args[index + 1];
+      // parseArgs takes no spaced value starting with "-" (it is the next option).
+      if (next !== undefined && !next.startsWith("-")) keys.push(next);
+    } else if (arg.startsWith("--api-key=")) {
+      keys.push(arg.slice("--api-key=".length));
+    }
+  });
+  return keys;
 }
 
 /** What `--version` prints: this package's version and the API document's. */
@@ -196,7 +228,7 @@ export function versionText(): string {
   return `${COMMAND_NAME} ${VERSION} (notte-api-client ${VERSION}, Notte API ${NOTTE_API_VERSION})\n`;
 }
 
-/** What `--help` prints. */
+/** What `--help` prints; the defaults come from the client, so they cannot drift. */
 export function helpText(): string {
   return `Usage: ${COMMAND_NAME} <agent-id> --session-id <id> [options]
        ${COMMAND_NAME} --help | --version
@@ -208,9 +240,9 @@ Options (as --flag value or --flag=value):
   --session-id <id>    the session the agent runs in (required)
   --api-key <key>      API key (default: NOTTE_API_KEY; prefer the variable:
                        arguments are visible to other users in the process list)
-  --base-url <url>     API base URL (default: NOTTE_API_URL, else https://api.notte.cc)
-  --timeout <ms>       limit for each attempt, in milliseconds (default 60000)
-  --max-retries <n>    retries after the first attempt, 0 to 10 (default 2)
+  --base-url <url>     API base URL (default: NOTTE_API_URL, else ${DEFAULT_BASE_URL})
+  --timeout <ms>       limit for each attempt, in milliseconds (default ${DEFAULT_TIMEOUT_MS})
+  --max-retries <n>    retries after the first attempt, 0 to 10 (default ${DEFAULT_MAX_RETRIES})
   --json               print the API's answer exactly as received, as JSON
   --quiet              print nothing on success
   -h, --help           print this help
