@@ -3,6 +3,7 @@ import type { paths } from "../generated/notte-api.js";
 import { NottePromise, type WithResponse } from "./api-promise.js";
 import {
   checkHeaders,
+  checkHeaderValue,
   checkMaxRetries,
   checkTimeoutMs,
   type ClientConfig,
@@ -212,17 +213,13 @@ function headersFromOptions(
   if (headers === undefined && idempotencyKey === undefined) return undefined;
   const merged = checkHeaders(headers ?? {}, NotteInvalidRequestError);
   if (idempotencyKey !== undefined) {
-    if (typeof idempotencyKey !== "string" || idempotencyKey === "") {
-      throw new NotteInvalidRequestError(
-        "idempotencyKey must be a non-empty string",
-      );
+    if (idempotencyKey === "") {
+      throw new NotteInvalidRequestError("idempotencyKey must not be empty");
     }
-    Object.assign(
-      merged,
-      checkHeaders(
-        { "idempotency-key": idempotencyKey },
-        NotteInvalidRequestError,
-      ),
+    merged["idempotency-key"] = checkHeaderValue(
+      "idempotency-key",
+      idempotencyKey,
+      NotteInvalidRequestError,
     );
   }
   return merged;

@@ -104,17 +104,17 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
     );
   }
 
-  const requestOrigin = options.requestOrigin ?? DEFAULT_REQUEST_ORIGIN;
-  const headers = checkHeaders(
-    {
-      ...checkHeaders(options.headers ?? {}, NotteConfigError),
-      authorization: `Bearer ${apiKey}`,
-      accept: "application/json",
-      "x-notte-sdk-version": VERSION,
-      "x-notte-request-origin": requestOrigin,
-    },
-    NotteConfigError,
-  );
+  const headers: Record<string, string> = {
+    ...checkHeaders(options.headers ?? {}, NotteConfigError),
+    authorization: `Bearer ${apiKey}`,
+    accept: "application/json",
+    "x-notte-sdk-version": VERSION,
+    "x-notte-request-origin": checkHeaderValue(
+      "x-notte-request-origin",
+      options.requestOrigin ?? DEFAULT_REQUEST_ORIGIN,
+      NotteConfigError,
+    ),
+  };
 
   const logLevel = options.logLevel ?? "off";
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -222,35 +222,63 @@ export function checkMaxRetries(value: unknown, ErrorType: ErrorClass): number {
   return value;
 }
 
+/** Headers the client sets itself, and the option to use instead of each. */
+const CLIENT_SET_HEADERS: ReadonlyMap<string, string> = new Map([
+  ["authorization", "set by the client from `apiKey`"],
+  ["accept", "set by the client"],
+  ["x-notte-sdk-version", "set by the client"],
+  ["x-notte-request-origin", "set by the client: use `requestOrigin`"],
+  [
+    "idempotency-key",
+    "set by the client: use the `idempotencyKey` request option",
+  ],
+]);
+
 /**
- * Headers as a plain object with lower-case names, or an error of the given
- * class when a name or value could not be sent (the `Headers` class is the judge).
- * The message names the header, never its value.
+ * Caller-supplied headers as a plain object with lower-case names, or an
+ * error of the given class when one could not be sent or is one the client
+ * sets itself. Messages name the header, never its value.
  */
 export function checkHeaders(
   value: unknown,
   ErrorType: ErrorClass,
 ): Record<string, string> {
-  if (value instanceof Headers) return Object.fromEntries(value);
-  if (!isRecord(value))
+  if (!isRecord(value) && !(value instanceof Headers)) {
     throw new ErrorType(
       "headers must be an object of header names to string values",
     );
+  }
   const checked: Record<string, string> = {};
-  const probe = new Headers();
-  for (const [name, headerValue] of Object.entries(value)) {
-    if (typeof headerValue !== "string")
-      throw new ErrorType(`header ${JSON.stringify(name)} must be a string`);
-    try {
-      probe.set(name, headerValue);
-    } catch {
-      throw new ErrorType(
-        `header ${JSON.stringify(name)} has an invalid name or value`,
-      );
+  const entries = value instanceof Headers ? [...value] : Object.entries(value);
+  for (const [name, headerValue] of entries) {
+    const lowerName = name.toLowerCase();
+    const reserved = CLIENT_SET_HEADERS.get(lowerName);
+    if (reserved !== undefined) {
+      throw new ErrorType(`header ${JSON.stringify(name)} is ${reserved}`);
     }
-    checked[name.toLowerCase()] = headerValue;
+    checked[lowerName] = checkHeaderValue(name, headerValue, ErrorType);
   }
   return checked;
+}
+
+/** The value, when it can be sent as header `name`; else an error of the given class. */
+export function checkHeaderValue(
+  name: string,
+  value: unknown,
+  ErrorType: ErrorClass,
+): string {
+  if (typeof value !== "string") {
+    throw new ErrorType(`header ${JSON.stringify(name)} must be a string`);
+  }
+  try {
+    // The Headers class is the judge of what fetch will accept.
+    new Headers([[name, value]]);
+  } catch {
+    throw new ErrorType(
+      `header ${JSON.stringify(name)} has an invalid name or value`,
+    );
+  }
+  return value;
 }
 
 function isLogger(value: unknown): value is NotteLogger {

@@ -598,6 +598,9 @@ describe("bad input is refused before anything is sent", () => {
     ["a header value with a newline", { headers: { "x-a": "1\r\nx-b: 2" } }],
     ["a header name with a space", { headers: { "x a": "1" } }],
     ["an empty idempotency key", { idempotencyKey: "" }],
+    ["an idempotency key that is not a string", { idempotencyKey: 7 }],
+    ["an Authorization header", { headers: { authorization: "Bearer x" } }],
+    ["an Accept header", { headers: { Accept: "text/html" } }],
   ];
   it.each(badOptions)("refuses %s", async (_, options) => {
     const notte = client();

@@ -105,6 +105,16 @@ describe("new NotteClient()", () => {
     ],
     ["a header with a newline", { headers: { "x-a": "b\nc" } }, /header "x-a"/],
     [
+      "an Authorization header (the key has its own option)",
+      { headers: { Authorization: "Bearer other" } },
+      /"Authorization" is set by the client from `apiKey`/,
+    ],
+    [
+      "a fixed Idempotency-Key for every request",
+      { headers: { "Idempotency-Key": "same" } },
+      /idempotencyKey/,
+    ],
+    [
       "a request origin with a newline",
       { requestOrigin: "a\nb" },
       /x-notte-request-origin/,
