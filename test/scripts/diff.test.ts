@@ -1,0 +1,402 @@
+import { describe, expect, test } from "vitest";
+import { diffDocuments, formatDiff } from "../../scripts/diff.js";
+import type { JsonObject } from "../../scripts/refs.js";
+
+/**
+ * A small document with one operation, `stop`, shaped like Notte's: path and
+ * query parameters, an optional header, a request body and a response whose
+ * schema is reached through `$ref`s. `change` edits a copy of it.
+ */
+function makeDoc(change: (doc: Doc) => void = () => undefined): Doc {
+  const doc: Doc = {
+    openapi: "3.1.0",
+    info: { title: "Fixture", version: "1.0.0" },
+    paths: {
+      "/agents/{agent_id}/stop": {
+        post: {
+          operationId: "stop",
+          description: "Stops an agent.",
+          parameters: [
+            {
+              name: "agent_id",
+              in: "path",
+              required: true,
+              schema: { type: "string" },
+            },
+            {
+              name: "session_id",
+              in: "query",
+              required: false,
+              schema: { anyOf: [{ type: "string" }, { type: "null" }] },
+            },
+            {
+              name: "mode",
+              in: "query",
+              schema: { type: "string", enum: ["soft", "hard"] },
+            },
+            { name: "x-origin", in: "header", schema: { type: "string" } },
+          ],
+          requestBody: {
+            required: false,
+            content: {
+              "application/json": {
+                schema: { $ref: "#/components/schemas/StopRequest" },
+              },
+            },
+          },
+          responses: {
+            "200": {
+              description: "ok",
+              content: {
+                "application/json": {
+                  schema: { $ref: "#/components/schemas/Status" },
+                },
+              },
+            },
+            "422": { description: "invalid" },
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        StopRequest: {
+          type: "object",
+          properties: {
+            reason: { type: "string" },
+            force: { type: "boolean" },
+            tags: {
+              type: "array",
+              items: { type: "string", enum: ["a", "b"] },
+            },
+          },
+        },
+        Status: {
+          type: "object",
+          required: ["agent_id", "status"],
+          properties: {
+            agent_id: { type: "string" },
+            status: { $ref: "#/components/schemas/AgentStatus" },
+            answer: { anyOf: [{ type: "string" }, { type: "null" }] },
+            count: { type: "integer" },
+            children: {
+              type: "array",
+              items: { $ref: "#/components/schemas/Status" },
+            },
+          },
+        },
+        AgentStatus: { type: "string", enum: ["active", "closed"] },
+      },
+    },
+  };
+  change(doc);
+  return doc;
+}
+
+// Loosely typed on purpose: the tests edit fixtures freely.
+type Doc = any;
+const op = (doc: Doc): Doc => doc.paths["/agents/{agent_id}/stop"].post;
+const param = (doc: Doc, name: string): Doc =>
+  op(doc).parameters.find((p: Doc) => p.name === name);
+const schemas = (doc: Doc): Doc => doc.components.schemas;
+
+function breaking(change: (doc: Doc) => void): readonly string[] {
+  return diffDocuments(makeDoc() as JsonObject, makeDoc(change) as JsonObject)
+    .breaking;
+}
+
+describe("diffDocuments: breaking changes", () => {
+  test("the real Notte case: session_id from string | null to a required non-empty string", () => {
+    expect(
+      breaking((doc) => {
+        Object.assign(param(doc, "session_id"), {
+          required: true,
+          schema: { type: "string", minLength: 1 },
+        });
+      }),
+    ).toEqual([
+      'stop: query parameter "session_id" became required',
+      'stop: query parameter "session_id": no longer accepts null',
+      'stop: query parameter "session_id": minLength 1 added',
+    ]);
+  });
+
+  test("operation removed, or moved", () => {
+    expect(
+      breaking((doc) => delete doc.paths["/agents/{agent_id}/stop"]),
+    ).toEqual(["operation stop (POST /agents/{agent_id}/stop) removed"]);
+    expect(
+      breaking((doc) => {
+        doc.paths["/agents/{agent_id}/stop"] = {
+          delete: op(doc),
+        };
+      }),
+    ).toEqual([
+      "stop: moved from POST /agents/{agent_id}/stop to DELETE /agents/{agent_id}/stop",
+    ]);
+  });
+
+  test("a new required parameter, or a parameter removed", () => {
+    expect(
+      breaking((doc) =>
+        op(doc).parameters.push({
+          name: "reason",
+          in: "query",
+          required: true,
+          schema: { type: "string" },
+        }),
+      ),
+    ).toEqual(['stop: new required query parameter "reason"']);
+    expect(
+      breaking((doc) => {
+        op(doc).parameters = op(doc).parameters.filter(
+          (p: Doc) => p.name !== "x-origin",
+        );
+      }),
+    ).toEqual(['stop: header parameter "x-origin" removed']);
+  });
+
+  test("a response property removed, or no longer required", () => {
+    expect(
+      breaking((doc) => delete schemas(doc).Status.properties.answer),
+    ).toEqual([
+      'stop: response 200 (application/json): property "answer" removed',
+    ]);
+    expect(
+      breaking((doc) => (schemas(doc).Status.required = ["agent_id"])),
+    ).toEqual([
+      'stop: response 200 (application/json): property "status" is no longer required (may be missing)',
+    ]);
+  });
+
+  test("a response property's type widened or changed", () => {
+    expect(
+      breaking(
+        (doc) =>
+          (schemas(doc).Status.properties.agent_id = {
+            anyOf: [{ type: "string" }, { type: "null" }],
+          }),
+      ),
+    ).toEqual([
+      'stop: response 200 (application/json): property "agent_id": may now be null',
+    ]);
+    expect(
+      breaking(
+        (doc) => (schemas(doc).Status.properties.count = { type: "string" }),
+      ),
+    ).toEqual([
+      'stop: response 200 (application/json): property "count": may now be string',
+    ]);
+  });
+
+  test("an enum value removed, in a request or a response; added, in a response", () => {
+    expect(
+      breaking((doc) => (param(doc, "mode").schema.enum = ["soft"])),
+    ).toEqual(['stop: query parameter "mode": enum value "hard" removed']);
+    expect(
+      breaking((doc) => (schemas(doc).AgentStatus.enum = ["active"])),
+    ).toEqual([
+      'stop: response 200 (application/json): property "status": enum value "closed" removed',
+    ]);
+    expect(
+      breaking((doc) => schemas(doc).AgentStatus.enum.push("failed")),
+    ).toEqual([
+      'stop: response 200 (application/json): property "status": enum value "failed" added',
+    ]);
+  });
+
+  test("request body became required; a request property became required", () => {
+    expect(breaking((doc) => (op(doc).requestBody.required = true))).toEqual([
+      "stop: request body became required",
+    ]);
+    expect(
+      breaking((doc) => (schemas(doc).StopRequest.required = ["reason"])),
+    ).toEqual([
+      'stop: request body (application/json): property "reason" became required',
+    ]);
+  });
+
+  test("a request property's type narrowed, enum narrowed inside an array", () => {
+    expect(
+      breaking(
+        (doc) => (schemas(doc).StopRequest.properties.tags.items.enum = ["a"]),
+      ),
+    ).toEqual([
+      'stop: request body (application/json): property "tags[]": enum value "b" removed',
+    ]);
+  });
+
+  test("a success response or a media type removed", () => {
+    expect(breaking((doc) => delete op(doc).responses["200"])).toEqual([
+      "stop: response 200 removed",
+    ]);
+    expect(
+      breaking((doc) => {
+        const content = op(doc).requestBody.content;
+        content["application/x-www-form-urlencoded"] =
+          content["application/json"];
+        delete content["application/json"];
+      }),
+    ).toEqual(["stop: request body media type application/json removed"]);
+  });
+
+  test("changes inside recursive schemas are found, once", () => {
+    const found = breaking(
+      (doc) => delete schemas(doc).Status.properties.count,
+    );
+    expect(found).toEqual([
+      'stop: response 200 (application/json): property "count" removed',
+    ]);
+  });
+});
+
+describe("diffDocuments: changes that are not breaking", () => {
+  test.each<[string, (doc: Doc) => void]>([
+    [
+      "a description",
+      (doc) => (op(doc).description = "Stops an agent, politely."),
+    ],
+    [
+      "a new optional parameter",
+      (doc) =>
+        op(doc).parameters.push({
+          name: "verbose",
+          in: "query",
+          schema: { type: "boolean" },
+        }),
+    ],
+    [
+      "a new response property",
+      (doc) => (schemas(doc).Status.properties.url = { type: "string" }),
+    ],
+    [
+      "an enum value added to a request parameter",
+      (doc) => param(doc, "mode").schema.enum.push("graceful"),
+    ],
+    [
+      "null accepted by a request parameter",
+      (doc) => (param(doc, "x-origin").schema = { type: ["string", "null"] }),
+    ],
+    [
+      "a new response status",
+      (doc) => (op(doc).responses["201"] = { description: "created" }),
+    ],
+    [
+      "a response narrowed from string | null to string",
+      (doc) => (schemas(doc).Status.properties.answer = { type: "string" }),
+    ],
+    [
+      "a response property made required",
+      (doc) => schemas(doc).Status.required.push("answer"),
+    ],
+    [
+      "a new optional request property",
+      (doc) => (schemas(doc).StopRequest.properties.note = { type: "string" }),
+    ],
+    ["a 4xx response removed", (doc) => delete op(doc).responses["422"]],
+    [
+      "the same schema under another name",
+      (doc) => {
+        schemas(doc).Status2 = schemas(doc).Status;
+        op(doc).responses["200"].content["application/json"].schema.$ref =
+          "#/components/schemas/Status2";
+      },
+    ],
+    [
+      "null accepted by a request property",
+      (doc) =>
+        (schemas(doc).StopRequest.properties.force = {
+          type: ["boolean", "null"],
+        }),
+    ],
+  ])("%s", (_name, change) => {
+    expect(breaking(change)).toEqual([]);
+  });
+});
+
+describe("diffDocuments: what changed", () => {
+  test("lists operations and schemas added, removed and changed", () => {
+    const after = makeDoc((doc) => {
+      schemas(doc).AgentStatus.description = "now documented";
+      delete schemas(doc).StopRequest.properties.force;
+      schemas(doc).New = { type: "string" };
+      doc.paths["/health"] = {
+        get: {
+          operationId: "health",
+          responses: { "200": { description: "ok" } },
+        },
+      };
+      doc.servers = [{ url: "https://example.test" }];
+    });
+    const diff = diffDocuments(makeDoc() as JsonObject, after as JsonObject);
+    expect(diff.operations).toEqual({
+      added: ["health"],
+      removed: [],
+      changed: ["stop"],
+    });
+    expect(diff.schemas).toEqual({
+      added: ["New"],
+      removed: [],
+      changed: ["StopRequest", "AgentStatus"],
+    });
+    expect(diff.document).toEqual({
+      added: ["servers"],
+      removed: [],
+      changed: [],
+    });
+    expect(diff.breaking).toEqual([
+      'stop: request body (application/json): property "force" removed',
+    ]);
+    expect(formatDiff(diff)).toBe(
+      [
+        "Changes since the previous openapi.json (info.version 1.0.0, unchanged):",
+        "  operations added (1): health",
+        "  operations changed (1): stop",
+        "  schemas added (1): New",
+        "  schemas changed (2): StopRequest, AgentStatus",
+        "  top-level keys added (1): servers",
+        "  breaking changes for callers (1):",
+        '    - stop: request body (application/json): property "force" removed',
+      ].join("\n"),
+    );
+  });
+
+  test("key order alone is no change", () => {
+    const reversed = JSON.parse(
+      JSON.stringify(makeDoc()),
+      function (this: unknown, _key, value: unknown) {
+        return value !== null &&
+          typeof value === "object" &&
+          !Array.isArray(value)
+          ? Object.fromEntries(Object.entries(value).reverse())
+          : value;
+      },
+    ) as JsonObject;
+    const diff = diffDocuments(makeDoc() as JsonObject, reversed);
+    expect(formatDiff(diff)).toBe(
+      [
+        "Changes since the previous openapi.json (info.version 1.0.0, unchanged):",
+        "  no changes",
+        "  no breaking changes",
+      ].join("\n"),
+    );
+  });
+
+  test("a first pull has nothing to compare with", () => {
+    const diff = diffDocuments(undefined, makeDoc() as JsonObject);
+    expect(diff.breaking).toEqual([]);
+    expect(formatDiff(diff)).toBe(
+      "No previous openapi.json: 1 operation and 3 schemas added.",
+    );
+  });
+
+  test("a version change is shown", () => {
+    const diff = diffDocuments(
+      makeDoc() as JsonObject,
+      makeDoc((doc) => (doc.info.version = "1.1.0")) as JsonObject,
+    );
+    expect(formatDiff(diff).split("\n")[0]).toBe(
+      "Changes since the previous openapi.json (info.version 1.0.0 → 1.1.0):",
+    );
+  });
+});

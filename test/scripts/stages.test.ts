@@ -1,0 +1,429 @@
+/**
+ * The I/O-light stages, in process: parse, validate, load (against a real
+ * HTTP server on 127.0.0.1), order, emit, write.
+ */
+import { createServer, type Server } from "node:http";
+import {
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  writeFile,
+  mkdir,
+} from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { format } from "prettier";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  emitGenerated,
+  serializeDocument,
+  TYPES_FILE,
+  VERSION_FILE,
+} from "../../scripts/emit.js";
+import { PipelineError } from "../../scripts/errors.js";
+import { loadSource, type LoadOptions } from "../../scripts/load.js";
+import { alignKeyOrder } from "../../scripts/order.js";
+import { parseDocument } from "../../scripts/parse.js";
+import type { OpenApiDocument } from "../../scripts/refs.js";
+import { validateDocument } from "../../scripts/validate.js";
+import { findStaleFiles, writeFiles } from "../../scripts/write.js";
+
+const fixtures = fileURLToPath(new URL("fixtures/", import.meta.url));
+const miniJson = await readFile(join(fixtures, "notte-mini.json"), "utf8");
+
+describe("parseDocument", () => {
+  test("reads JSON and YAML to the same document", async () => {
+    const yaml = await readFile(
+      join(fixtures, "notte-mini.shuffled.yaml"),
+      "utf8",
+    );
+    expect(parseDocument(yaml, "a.yaml")).toEqual(
+      parseDocument(miniJson, "a.json"),
+    );
+  });
+
+  test("accepts a byte order mark", () => {
+    expect(parseDocument(`\uFEFF${miniJson}`, "bom.json")["openapi"]).toBe(
+      "3.1.0",
+    );
+  });
+
+  test.each([
+    ["", "x is empty"],
+    [
+      "<!DOCTYPE html><html><body>502</body></html>",
+      'x is an HTML page, not an OpenAPI document (starts with "<!DOCTYPE html><html><body>502")',
+    ],
+    [
+      "Not Found",
+      'x is not an OpenAPI document (it holds text "Not Found", not an object)',
+    ],
+    [
+      "[1, 2]",
+      "x is not an OpenAPI document (it holds an array, not an object)",
+    ],
+    [
+      '{"swagger": "2.0", "info": {}}',
+      "x is Swagger 2.0, not OpenAPI 3.x: convert it to OpenAPI 3 first",
+    ],
+    [
+      "swagger: '2.0'\n",
+      "x is Swagger 2.0, not OpenAPI 3.x: convert it to OpenAPI 3 first",
+    ],
+    [
+      '{"name": "pkg"}',
+      'x is not an OpenAPI document (no "openapi" field; top-level keys: name)',
+    ],
+    [
+      '{"openapi": "3.2.0"}',
+      'x has unsupported OpenAPI version "3.2.0" (supported: 3.0.x and 3.1.x)',
+    ],
+    [
+      "openapi: 3.0\n",
+      "x has unsupported OpenAPI version 3 (supported: 3.0.x and 3.1.x)",
+    ],
+    [
+      '{\n  "openapi": "3.1.0",\n  "info": }',
+      /^invalid JSON in x: Unexpected token '\}', .* is not valid JSON \(line 3, column 11\)$/,
+    ],
+    ['{"openapi": "3.1.0",', /^invalid JSON in x: .* \(line 1, column 21\)$/],
+    [
+      "openapi: 3.1.0\ninfo: [\n",
+      /^invalid YAML in x: .* at line 3, column 1$/,
+    ],
+    [
+      "a: 1\na: 2\n",
+      "invalid YAML in x: Map keys must be unique at line 2, column 1",
+    ],
+  ])("rejects %j", (text, message) => {
+    expect(() => parseDocument(text, "x")).toThrow(PipelineError);
+    expect(() => parseDocument(text, "x")).toThrow(message);
+  });
+});
+
+describe("validateDocument", () => {
+  test("accepts a valid document", async () => {
+    await expect(
+      validateDocument(parseDocument(miniJson, "mini"), "mini"),
+    ).resolves.toBeUndefined();
+  });
+
+  test("names a $ref that resolves nowhere, and where it is", async () => {
+    const doc = parseDocument(
+      miniJson.replace(
+        '"#/components/schemas/AgentStatus"',
+        '"#/components/schemas/Missing"',
+      ),
+      "mini",
+    );
+    await expect(validateDocument(doc, "mini")).rejects.toThrow(
+      'mini is not a valid OpenAPI document: Can\'t resolve $ref "#/components/schemas/Missing" at #/components/schemas/AgentStatusResponse/properties/status',
+    );
+  });
+
+  test("refuses external references before redocly follows them", async () => {
+    const doc = parseDocument(
+      miniJson.replace(
+        '"#/components/schemas/AgentStatus"',
+        '"./other.yaml#/AgentStatus"',
+      ),
+      "mini",
+    );
+    await expect(validateDocument(doc, "mini")).rejects.toThrow(
+      /^mini has an external \$ref "\.\/other\.yaml#\/AgentStatus" at #\/components\/schemas\/AgentStatusResponse\/properties\/status/,
+    );
+  });
+
+  test("requires info.title and info.version", async () => {
+    const doc = parseDocument(
+      '{"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}',
+      "bad",
+    );
+    await expect(validateDocument(doc, "bad")).rejects.toThrow(
+      "bad is not a valid OpenAPI document: info.version must be a string",
+    );
+  });
+
+  test("rejects duplicate operationIds", async () => {
+    const doc = parseDocument(
+      miniJson.replace(
+        '"operationId": "agent_start"',
+        '"operationId": "agent_stop"',
+      ),
+      "dup",
+    );
+    await expect(validateDocument(doc, "dup")).rejects.toThrow(
+      /^dup is not a valid OpenAPI document: Every operation must have a unique `operationId` \("agent_stop" is used again\) at #\/paths\/~1agents~1start\/post\/operationId$/,
+    );
+  });
+});
+
+describe("loadSource", () => {
+  let server: Server;
+  let base: string;
+  const hanging = new Set<import("node:http").ServerResponse>();
+  const options = (overrides: Partial<LoadOptions> = {}): LoadOptions => ({
+    timeoutMs: 5_000,
+    maxBytes: 1024 * 1024,
+    cwd: fixtures,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      switch (request.url) {
+        case "/ok.json":
+          response.setHeader("content-type", "application/json");
+          response.end(miniJson);
+          return;
+        case "/missing":
+          response.statusCode = 404;
+          response.end("Not Found");
+          return;
+        case "/broken":
+          response.statusCode = 500;
+          response.end("oops");
+          return;
+        case "/hang":
+          hanging.add(response);
+          return;
+        case "/stall-body":
+          response.setHeader("content-type", "application/json");
+          response.write('{"openapi": ');
+          hanging.add(response);
+          return;
+        case "/big-declared":
+          response.setHeader("content-length", String(10 * 1024 * 1024));
+          response.write("{");
+          hanging.add(response);
+          return;
+        case "/big-streamed":
+          // No Content-Length: only counting the bytes can stop it.
+          for (let i = 0; i < 64; i++) response.write("x".repeat(1024));
+          response.end();
+          return;
+        default:
+          response.statusCode = 404;
+          response.end();
+      }
+    });
+    await new Promise<void>((resolve) =>
+      server.listen(0, "127.0.0.1", resolve),
+    );
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    for (const response of hanging) response.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test("loads a URL", async () => {
+    const loaded = await loadSource(`${base}/ok.json`, options());
+    expect(loaded).toEqual({ text: miniJson, origin: `${base}/ok.json` });
+  });
+
+  test("loads a file relative to cwd, or by file: URL", async () => {
+    expect((await loadSource("notte-mini.json", options())).text).toBe(
+      miniJson,
+    );
+    const url = new URL("fixtures/notte-mini.json", import.meta.url).href;
+    expect((await loadSource(url, options())).text).toBe(miniJson);
+  });
+
+  test.each([
+    ["/missing", "HTTP 404 Not Found from {base}/missing"],
+    ["/broken", "HTTP 500 Internal Server Error from {base}/broken"],
+    ["/hang", "timed out after 300 ms loading {base}/hang (--timeout)"],
+    [
+      "/stall-body",
+      "timed out after 300 ms loading {base}/stall-body (--timeout)",
+    ],
+  ])("fails on %s", async (path, message) => {
+    await expect(
+      loadSource(`${base}${path}`, options({ timeoutMs: 300 })),
+    ).rejects.toThrow(new PipelineError(message.replace("{base}", base)));
+  });
+
+  test("refuses a body over the size limit, by Content-Length or by counting", async () => {
+    await expect(loadSource(`${base}/big-declared`, options())).rejects.toThrow(
+      `${base}/big-declared is 10485760 bytes (10 MB), over the 1048576 bytes (1 MB) limit (--max-bytes)`,
+    );
+    await expect(
+      loadSource(`${base}/big-streamed`, options({ maxBytes: 10_000 })),
+    ).rejects.toThrow(
+      `${base}/big-streamed is larger than 10000 bytes (the --max-bytes limit); stopped reading`,
+    );
+  });
+
+  test("refuses a file over the size limit, and a missing file", async () => {
+    await expect(
+      loadSource("notte-mini.json", options({ maxBytes: 100 })),
+    ).rejects.toThrow(
+      /^notte-mini\.json is \d+ bytes, over the 100 bytes limit \(--max-bytes\)$/,
+    );
+    await expect(loadSource("nope.json", options())).rejects.toThrow(
+      "nope.json not found",
+    );
+  });
+
+  test("fails clearly on a closed port and an unsupported scheme", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) =>
+      closed.listen(0, "127.0.0.1", resolve),
+    );
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(
+      loadSource(`http://127.0.0.1:${port}/openapi.json`, options()),
+    ).rejects.toThrow(
+      `cannot reach http://127.0.0.1:${port}/openapi.json: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    await expect(
+      loadSource("ftp://example.test/openapi.json", options()),
+    ).rejects.toThrow(
+      "unsupported source ftp://example.test/openapi.json: use an http(s) URL or a file path",
+    );
+  });
+});
+
+describe("alignKeyOrder", () => {
+  test("orders keys like the previous document, new keys last, values from the new one", () => {
+    const previous = {
+      b: 1,
+      a: { y: 1, x: 2 },
+      gone: true,
+      list: [{ q: 1, p: 2 }],
+    };
+    const next = {
+      a: { x: 3, y: 4, z: 5 },
+      new: 1,
+      b: 2,
+      list: [
+        { p: 1, q: 2 },
+        { s: 1, r: 2 },
+      ],
+    };
+    const aligned = alignKeyOrder(previous, next);
+    expect(JSON.stringify(aligned)).toBe(
+      '{"b":2,"a":{"y":4,"x":3,"z":5},"list":[{"q":2,"p":1},{"s":1,"r":2}],"new":1}',
+    );
+    expect(aligned).toEqual(next);
+  });
+
+  test("keeps a key named __proto__ as data", () => {
+    const next = JSON.parse('{"__proto__": {"type": "string"}}') as unknown;
+    const aligned = alignKeyOrder({}, next) as Record<string, unknown>;
+    expect(Object.keys(aligned)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(aligned)).toBe(Object.prototype);
+  });
+});
+
+describe("emitGenerated", () => {
+  const prettierOptions = {};
+  const doc = parseDocument(miniJson, "mini");
+
+  test("writes the types and the version constant, with a stable header", async () => {
+    const files = await emitGenerated(doc, prettierOptions);
+    expect([...files.keys()]).toEqual([VERSION_FILE, TYPES_FILE]);
+    const header = [
+      "/**",
+      " * Generated by `npm run generate` from openapi.json: Notte API (test fixture), version 9.9.9.",
+      " * Do not edit by hand; change openapi.json (or pull a new one) and run `npm run generate`.",
+      " */",
+      "",
+    ].join("\n");
+    expect(files.get(VERSION_FILE)).toBe(
+      `${header}\n/** The \`info.version\` of the Notte API (test fixture) document these types were generated from. */\nexport const NOTTE_API_VERSION = "9.9.9";\n`,
+    );
+    const types = files.get(TYPES_FILE) ?? "";
+    expect(types.startsWith(header)).toBe(true);
+    for (const name of ["paths", "components", "operations"]) {
+      expect(types).toMatch(
+        new RegExp(`^export (interface|type) ${name}\\b`, "m"),
+      );
+    }
+    // A `default` does not make a response property required.
+    expect(types).toContain("saved?: boolean;");
+  });
+
+  test("is deterministic, whatever the key order of the source", async () => {
+    const yaml = await readFile(
+      join(fixtures, "notte-mini.shuffled.yaml"),
+      "utf8",
+    );
+    const first = await emitGenerated(doc, prettierOptions);
+    const again = await emitGenerated(doc, prettierOptions);
+    const shuffled = await emitGenerated(
+      parseDocument(yaml, "shuffled"),
+      prettierOptions,
+    );
+    expect(again).toEqual(first);
+    expect(shuffled).toEqual(first);
+  });
+
+  test("serializes openapi.json as prettier would format it", async () => {
+    const text = await serializeDocument(doc, {});
+    expect(await format(text, { parser: "json" })).toBe(text);
+    expect(JSON.parse(text)).toEqual(doc);
+  });
+
+  test("escapes a comment terminator in the title", async () => {
+    const files = await emitGenerated(
+      {
+        ...doc,
+        info: { title: "Evil */ API", version: '1"2' },
+      } as OpenApiDocument,
+      prettierOptions,
+    );
+    expect(files.get(VERSION_FILE)).toContain("Evil *\\/ API");
+    expect(files.get(VERSION_FILE)).toContain(
+      "export const NOTTE_API_VERSION = '1\"2';",
+    );
+  });
+});
+
+describe("writeFiles and findStaleFiles", () => {
+  test("write atomically, skip unchanged files, remove extra ones; check compares", async () => {
+    const root = await mkdtemp(join(tmpdir(), "notte-write-"));
+    try {
+      await mkdir(join(root, "generated"));
+      await writeFile(join(root, "generated", "old.ts"), "stale");
+      await writeFile(join(root, "generated", "same.ts"), "same");
+      const files = new Map([
+        ["openapi.json", "{}\n"],
+        ["generated/same.ts", "same"],
+        ["generated/new.ts", "new"],
+      ]);
+      expect(await findStaleFiles(root, files, "generated")).toEqual([
+        { path: "openapi.json", reason: "missing" },
+        { path: "generated/new.ts", reason: "missing" },
+        { path: "generated/old.ts", reason: "extra" },
+      ]);
+      expect(await writeFiles(root, files, "generated")).toEqual({
+        written: ["openapi.json", "generated/new.ts"],
+        unchanged: ["generated/same.ts"],
+        removed: ["generated/old.ts"],
+      });
+      expect((await readdir(join(root, "generated"))).sort()).toEqual([
+        "new.ts",
+        "same.ts",
+      ]);
+      expect((await readdir(root)).sort()).toEqual([
+        "generated",
+        "openapi.json",
+      ]);
+      expect(await findStaleFiles(root, files, "generated")).toEqual([]);
+      await writeFile(join(root, "generated", "new.ts"), "edited by hand");
+      expect(await findStaleFiles(root, files, "generated")).toEqual([
+        { path: "generated/new.ts", reason: "differs" },
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
