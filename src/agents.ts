@@ -1,5 +1,4 @@
-import type { Client } from "openapi-fetch";
-import type { paths } from "../generated/notte-api.js";
+import type { operations, paths } from "../generated/notte-api.js";
 import { NottePromise, type WithResponse } from "./api-promise.js";
 import {
   checkHeaders,
@@ -35,7 +34,35 @@ export interface RequestOptions {
   headers?: Record<string, string> | undefined;
 }
 
-const STOP_PATH = "/agents/{agent_id}/stop";
+// The operation's URL, written out once so a call only concatenates. The
+// annotations tie each name to the generated types: if the document renames
+// the path or a parameter, or drops the DELETE, this stops compiling.
+type StopParameters = operations["agent_stop"]["parameters"];
+const STOP_PATH: PathWithDelete = "/agents/{agent_id}/stop";
+const AGENT_ID: keyof StopParameters["path"] = "agent_id";
+const SESSION_ID: keyof StopParameters["query"] = "session_id";
+type PathWithDelete = {
+  [P in keyof paths]: paths[P]["delete"] extends operations["agent_stop"]
+    ? P
+    : never;
+}[keyof paths];
+const AGENT_ID_AT = STOP_PATH.indexOf(`{${AGENT_ID}}`);
+const STOP_PATH_HEAD = STOP_PATH.slice(0, AGENT_ID_AT);
+const STOP_PATH_TAIL = STOP_PATH.slice(AGENT_ID_AT + AGENT_ID.length + 2);
+const STOP_QUERY = `?${SESSION_ID}=`;
+
+/**
+ * `DELETE` URL of the stop operation. Each id is percent-encoded whole, so it
+ * stays one path segment (or one query value) whatever it holds; the dot
+ * segments that encoding cannot protect are refused earlier, in {@link checkStopParams}.
+ */
+export function stopUrl(
+  baseUrl: string,
+  agentId: string,
+  sessionId: string,
+): string {
+  return `${baseUrl}${STOP_PATH_HEAD}${encodeURIComponent(agentId)}${STOP_PATH_TAIL}${STOP_QUERY}${encodeURIComponent(sessionId)}`;
+}
 
 // The required fields of the generated type, checked on every answer. The two
 // type assertions below fail to compile when the document changes which fields
@@ -70,12 +97,10 @@ void everyStatusIsKnown;
 /** The agent operations: `notte.agents`. */
 export class Agents {
   readonly #config: ClientConfig;
-  readonly #raw: Client<paths>;
 
   /** @internal Made by {@link NotteClient}; not meant to be built by hand. */
-  constructor(config: ClientConfig, raw: Client<paths>) {
+  constructor(config: ClientConfig) {
     this.#config = config;
-    this.#raw = raw;
   }
 
   /**
@@ -105,41 +130,40 @@ export class Agents {
   ): Promise<WithResponse<AgentStatusResponse>> {
     const { agentId, sessionId } = checkStopParams(params);
     const config = this.#config;
-    const call =
-      options === undefined
-        ? new Call(config.timeoutMs, config.maxRetries, undefined, true)
-        : callFromOptions(options, config);
+    let call: Call;
+    let headers: Record<string, string>;
+    if (options === undefined) {
+      call = new Call(config.timeoutMs, config.maxRetries, undefined, true);
+      headers = { ...config.headers };
+    } else {
+      call = callFromOptions(options, config);
+      headers = { ...config.headers, ...headersFromOptions(options) };
+    }
 
-    const headers =
-      options === undefined ? undefined : headersFromOptions(options);
-
-    let result;
+    let response: Response;
+    let text: string;
     try {
-      result = await this.#raw.DELETE(STOP_PATH, {
-        params: {
-          path: { agent_id: agentId },
-          query: { session_id: sessionId },
-        },
-        parseAs: "text",
-        ...(headers && { headers }),
-        fetch: (request) => send(config, request, call),
-      });
+      response = await send(
+        config,
+        stopUrl(config.baseUrl, agentId, sessionId),
+        { method: "DELETE", headers },
+        call,
+      );
+      text = await response.text();
     } catch (error) {
       throw call.failure(error);
     } finally {
       // The body has been read (or failed): end the attempt's timer only now.
       call.release();
     }
-    const { response } = result;
     if (!response.ok) {
-      // openapi-fetch gives no error body for an empty answer; the error says "" for it.
       throw apiErrorFromResponse(
         response.status,
         response.headers,
-        result.error ?? "",
+        parseErrorBody(text),
       );
     }
-    return { data: parseAgentStatus(response, result.data), response };
+    return { data: parseAgentStatus(response, text), response };
   }
 }
 
@@ -225,13 +249,23 @@ function headersFromOptions(
   return merged;
 }
 
+/** An error answer's body: its JSON when it is JSON, else the text as is. */
+function parseErrorBody(text: string): unknown {
+  if (text === "") return "";
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The success body, checked to be an `AgentStatusResponse`, or a {@link NotteApiError} saying why not. */
 function parseAgentStatus(
   response: Response,
-  text: string | undefined,
+  text: string,
 ): AgentStatusResponse {
   const { status, headers } = response;
-  if (text === undefined || text === "") {
+  if (text === "") {
     throw new NotteApiError(
       status,
       headers,

@@ -45,9 +45,10 @@ export class NotteClient {
         send(
           config,
           request,
+          {},
           new Call(config.timeoutMs, config.maxRetries, request.signal, false),
         ),
     });
-    this.agents = new Agents(config, this.raw);
+    this.agents = new Agents(config);
   }
 }

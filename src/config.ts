@@ -6,15 +6,16 @@ import {
   type LogLevel,
   type NotteLogger,
 } from "./log.js";
+import type { AttemptInit } from "./send.js";
 import { VERSION } from "./version.js";
 
 /**
- * The `fetch` the client sends through. The global `fetch` fits; the client
- * calls it with a `Request` and `{ signal }` (one signal per attempt).
+ * The `fetch` the client sends through; the global `fetch` fits. It is called
+ * with a URL or a `Request`, and an init whose `signal` belongs to the attempt.
  */
 export type FetchLike = (
-  input: Request,
-  init: { signal: AbortSignal },
+  input: string | Request,
+  init: AttemptInit,
 ) => Promise<Response>;
 
 /** Options of `new NotteClient(options)`. Every one is optional. */

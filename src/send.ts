@@ -90,8 +90,21 @@ function abortOnTimeout(controller: AbortController): void {
 }
 
 /**
+ * What every attempt of a call passes to `fetch` besides its input: built
+ * once per call and reused, with `signal` replaced by each attempt's own.
+ */
+export interface AttemptInit {
+  method?: string;
+  /** Plain-object headers (for a URL input); a `Request` input carries its own. */
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
  * Sends one request with the call's retry policy: the `fetch` behind every
- * request of a client, `agents.stop` and `raw` alike.
+ * request of a client. `agents.stop` passes a URL and its init (one `Request`
+ * is then built per attempt, inside `fetch`); `raw` passes the `Request`
+ * openapi-fetch built.
  *
  * Retries connection errors, timeouts and retryable statuses with backoff;
  * keeps one `Idempotency-Key` across the attempts; stops at once when the
@@ -100,28 +113,38 @@ function abortOnTimeout(controller: AbortController): void {
  */
 export async function send(
   config: ClientConfig,
-  request: Request,
+  input: Request | string,
+  init: AttemptInit,
   call: Call,
 ): Promise<Response> {
   // A DELETE retried after a lost answer must not act twice: the key lets the API tell.
-  if (!request.headers.has(IDEMPOTENCY_KEY))
-    request.headers.set(IDEMPOTENCY_KEY, crypto.randomUUID());
+  if (typeof input === "string") {
+    if (init.headers && !(IDEMPOTENCY_KEY in init.headers)) {
+      init.headers[IDEMPOTENCY_KEY] = crypto.randomUUID();
+    }
+  } else if (!input.headers.has(IDEMPOTENCY_KEY)) {
+    input.headers.set(IDEMPOTENCY_KEY, crypto.randomUUID());
+  }
   const { log } = config;
 
   for (let retryIndex = 0; ; retryIndex++) {
     const isLastAttempt = retryIndex >= call.maxRetries;
-    if (call.signal?.aborted)
+    if (call.signal?.aborted) {
       throw new NotteAbortError({ cause: call.signal.reason });
-    // A body can be read once: keep the original for the last attempt.
-    const input =
-      request.body !== null && !isLastAttempt ? request.clone() : request;
-    log.debug?.(`${request.method} ${request.url}`, {
+    }
+    // A request body can be read once: keep the original for the last attempt.
+    const attemptInput =
+      typeof input !== "string" && input.body !== null && !isLastAttempt
+        ? input.clone()
+        : input;
+    log.debug?.(`${init.method ?? (input as Request).method} ${urlOf(input)}`, {
       attempt: retryIndex + 1,
     });
 
     let response: Response;
     try {
-      response = await config.fetch(input, { signal: call.startAttempt() });
+      init.signal = call.startAttempt();
+      response = await config.fetch(attemptInput, init);
     } catch (error) {
       call.release();
       const failure = call.failure(error);
@@ -144,8 +167,9 @@ export async function send(
     // connection can be reused, then wait as the answer or the backoff says.
     await response.arrayBuffer().catch(ignore);
     call.release();
-    if (call.signal?.aborted)
+    if (call.signal?.aborted) {
       throw new NotteAbortError({ cause: call.signal.reason });
+    }
     const delayMs = retryDelayMs(retryIndex, response);
     log.info?.(`retrying after status ${response.status}`, {
       attempt: retryIndex + 1,
@@ -153,6 +177,10 @@ export async function send(
     });
     await waitForRetry(delayMs, call.signal);
   }
+}
+
+function urlOf(input: Request | string): string {
+  return typeof input === "string" ? input : input.url;
 }
 
 /** Resolves after `delayMs`, or rejects with {@link NotteAbortError} as soon as `signal` fires. */
