@@ -1,55 +1,58 @@
 /**
- * `npm run build`: compiles `src/` (and the `generated/` files it imports) twice,
- * to `dist/esm` (ES modules) and `dist/cjs` (CommonJS), each with its own
- * declarations, so `import` and `require` consumers both get code and types
- * that match their module system.
+ * `npm run build`: writes `dist/esm` (ES modules) and `dist/cjs` (CommonJS).
+ *
+ * - ES modules: esbuild bundles each entry point into one file, leaving
+ *   `openapi-fetch` (the runtime dependency) and Node's built-ins outside.
+ *   One file per entry instead of one per source module roughly halves the
+ *   time to import the package (measured by `npm run bench -- import`).
+ * - CommonJS: tsc, one file per module. (esbuild's CommonJS output would
+ *   read openapi-fetch's default export the way Node's ESM loader does, as
+ *   the whole `module.exports`, because the sources sit in a `"type":
+ *   "module"` package; tsc's interop reads `exports.default` as intended.)
+ * - Declarations: tsc, per module system, so `import` and `require`
+ *   consumers both get types that match what they load. tsc also type-checks
+ *   the sources here, so a type error fails the build.
  */
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build as esbuild, type Format } from "esbuild";
 import ts from "typescript";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
 
-/** The package's entry points; everything they import is compiled with them. */
+/** The package's entry points (see `exports` and `bin` in package.json). */
 const ENTRY_POINTS = [
   "src/index.ts",
   "src/types.ts",
   "src/testing/index.ts",
   "src/cli.ts",
 ];
+/** The command runs as an ES module only (`bin` points at dist/esm). */
+const ESM_ONLY = new Set(["src/cli.ts"]);
 
-const shared: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  lib: ["lib.es2022.d.ts"],
-  types: ["node"],
-  strict: true,
-  noUncheckedIndexedAccess: true,
-  exactOptionalPropertyTypes: true,
-  skipLibCheck: true,
-  declaration: true,
-  rootDir: root,
-  newLine: ts.NewLineKind.LineFeed,
-};
-
-const variants: {
+const flavours: {
   folder: string;
+  /** esbuild's bundle format, or undefined to let tsc emit one file per module. */
+  bundle: Format | undefined;
   packageType: "module" | "commonjs";
-  options: ts.CompilerOptions;
+  declarationOptions: ts.CompilerOptions;
 }[] = [
   {
     folder: "esm",
+    bundle: "esm",
     packageType: "module",
-    options: {
+    declarationOptions: {
       module: ts.ModuleKind.NodeNext,
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
     },
   },
   {
     folder: "cjs",
+    bundle: undefined,
     packageType: "commonjs",
-    options: {
+    declarationOptions: {
       module: ts.ModuleKind.CommonJS,
       moduleResolution: ts.ModuleResolutionKind.Node10,
       esModuleInterop: true,
@@ -59,44 +62,70 @@ const variants: {
 
 async function build(): Promise<void> {
   await rm(dist, { recursive: true, force: true });
-  const entries = await existingEntryPoints();
-  for (const variant of variants) {
-    const outDir = join(dist, variant.folder);
-    const program = ts.createProgram(
-      entries.map((entry) => join(root, entry)),
-      { ...shared, ...variant.options, outDir },
+  for (const flavour of flavours) {
+    const outDir = join(dist, flavour.folder);
+    const entries = ENTRY_POINTS.filter(
+      (entry) => flavour.bundle === "esm" || !ESM_ONLY.has(entry),
     );
-    const result = program.emit();
-    const diagnostics = [
-      ...ts.getPreEmitDiagnostics(program),
-      ...result.diagnostics,
-    ];
-    if (diagnostics.length > 0) {
-      const host: ts.FormatDiagnosticsHost = {
-        getCanonicalFileName: (fileName) => fileName,
-        getCurrentDirectory: () => root,
-        getNewLine: () => "\n",
-      };
-      throw new Error(ts.formatDiagnostics(diagnostics, host));
+    compile(entries, {
+      ...flavour.declarationOptions,
+      outDir,
+      emitDeclarationOnly: flavour.bundle !== undefined,
+    });
+    if (flavour.bundle) {
+      await esbuild({
+        entryPoints: entries.map((entry) => join(root, entry)),
+        outbase: root,
+        outdir: outDir,
+        bundle: true,
+        format: flavour.bundle,
+        platform: "node",
+        target: "node20",
+        packages: "external",
+        logLevel: "error",
+      });
     }
     // The nearest package.json decides how Node (and TypeScript) read these files.
     await mkdir(outDir, { recursive: true });
     await writeFile(
       join(outDir, "package.json"),
-      `${JSON.stringify({ type: variant.packageType })}\n`,
+      `${JSON.stringify({ type: flavour.packageType })}\n`,
     );
   }
 }
 
-async function existingEntryPoints(): Promise<string[]> {
-  const present = new Set<string>();
-  for (const folder of new Set(
-    ENTRY_POINTS.map((entry) => entry.slice(0, entry.lastIndexOf("/"))),
-  )) {
-    for (const name of await readdir(join(root, folder)).catch(() => []))
-      present.add(`${folder}/${name}`);
+/** Type-checks the entries and emits declarations (and JavaScript, unless told not to). */
+function compile(entries: string[], options: ts.CompilerOptions): void {
+  const program = ts.createProgram(
+    entries.map((entry) => join(root, entry)),
+    {
+      target: ts.ScriptTarget.ES2022,
+      lib: ["lib.es2022.d.ts"],
+      types: ["node"],
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      skipLibCheck: true,
+      declaration: true,
+      rootDir: root,
+      newLine: ts.NewLineKind.LineFeed,
+      ...options,
+    },
+  );
+  const result = program.emit();
+  const diagnostics = [
+    ...ts.getPreEmitDiagnostics(program),
+    ...result.diagnostics,
+  ];
+  if (diagnostics.length > 0) {
+    throw new Error(
+      ts.formatDiagnostics(diagnostics, {
+        getCanonicalFileName: (fileName) => fileName,
+        getCurrentDirectory: () => root,
+        getNewLine: () => "\n",
+      }),
+    );
   }
-  return ENTRY_POINTS.filter((entry) => present.has(entry));
 }
 
 build().catch((error: unknown) => {

@@ -168,15 +168,28 @@ describe("consumer projects", () => {
 });
 
 describe("entry points", () => {
-  it("the main entry never loads the test server or the CLI", async () => {
-    const reached = await importGraph(join(root, "dist/esm/src/index.js"));
-    expect(
-      reached.some(
-        (file) => file.includes("/testing/") || file.endsWith("/cli.js"),
-      ),
-    ).toBe(false);
-    expect(reached.some((file) => file.endsWith("/send.js"))).toBe(true);
-  });
+  it.each(["esm", "cjs"])(
+    "the %s main entry never loads the test server or the CLI",
+    async (flavour) => {
+      const reached = await importGraph(
+        join(root, `dist/${flavour}/src/index.js`),
+      );
+      const code = await Promise.all(
+        reached.map((file) => readFile(file, "utf8")),
+      );
+      expect(
+        code.some((text) =>
+          /(class NotteClient|NotteClient = class)/.test(text),
+        ),
+      ).toBe(true);
+      expect(code.some((text) => text.includes("startNotteTestServer"))).toBe(
+        false,
+      );
+      expect(code.some((text) => text.includes("notte-agent-stop"))).toBe(
+        false,
+      );
+    },
+  );
 
   it("the types entry loads no code at all", async () => {
     for (const flavour of ["esm", "cjs"]) {
