@@ -160,7 +160,7 @@ export class Agents {
       throw apiErrorFromResponse(
         response.status,
         response.headers,
-        parseErrorBody(text),
+        parseBody(text),
       );
     }
     return { data: parseAgentStatus(response, text), response };
@@ -175,7 +175,7 @@ export class Agents {
 export function checkStopParams(params: unknown): StopAgentParams {
   if (!isRecord(params)) {
     throw new NotteInvalidRequestError(
-      "agents.stop needs an object { agentId, sessionId }",
+      "agents.stop needs { agentId, sessionId }",
     );
   }
   const agentId = checkId(params.agentId, "agentId");
@@ -187,26 +187,22 @@ export function checkStopParams(params: unknown): StopAgentParams {
   return { agentId, sessionId: checkId(params.sessionId, "sessionId") };
 }
 
-// A lone UTF-16 surrogate cannot be percent-encoded (encodeURIComponent throws URIError).
-const LONE_SURROGATE =
-  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// Node 20 has String.prototype.isWellFormed; TypeScript's ES2022 library does not list it.
+type MaybeWellFormed = string & { isWellFormed(): boolean };
 
 function checkId(value: unknown, name: string): string {
   if (value === undefined || value === null)
     throw new NotteInvalidRequestError(`${name} is required`);
   if (typeof value !== "string") {
-    throw new NotteInvalidRequestError(
-      `${name} must be a string, not ${Array.isArray(value) ? "array" : typeof value}`,
-    );
+    throw new NotteInvalidRequestError(`${name} must be a string`);
   }
   if (value.trim() === "")
     throw new NotteInvalidRequestError(
       `${name} must not be empty or only whitespace`,
     );
-  if (LONE_SURROGATE.test(value)) {
-    throw new NotteInvalidRequestError(
-      `${name} holds a lone UTF-16 surrogate and cannot be encoded`,
-    );
+  // A lone UTF-16 surrogate cannot be percent-encoded (encodeURIComponent throws URIError).
+  if (!(value as MaybeWellFormed).isWellFormed()) {
+    throw new NotteInvalidRequestError(`${name} is not well-formed Unicode`);
   }
   return value;
 }
@@ -249,9 +245,8 @@ function headersFromOptions(
   return merged;
 }
 
-/** An error answer's body: its JSON when it is JSON, else the text as is. */
-function parseErrorBody(text: string): unknown {
-  if (text === "") return "";
+/** A body's JSON when it is JSON, else its text as is (`""` when empty). */
+function parseBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -264,28 +259,16 @@ function parseAgentStatus(
   response: Response,
   text: string,
 ): AgentStatusResponse {
-  const { status, headers } = response;
-  if (text === "") {
-    throw new NotteApiError(
-      status,
-      headers,
-      "",
-      `${status} answer has an empty body, expected an agent status`,
-    );
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new NotteApiError(
-      status,
-      headers,
-      text,
-      `${status} answer is not JSON, expected an agent status`,
-    );
-  }
-  const problem = agentStatusProblem(body);
+  const body = parseBody(text);
+  // parseBody hands back the very same string only when it is not JSON.
+  const problem =
+    text === ""
+      ? "the body is empty"
+      : body === text
+        ? "the body is not JSON"
+        : agentStatusProblem(body);
   if (problem !== undefined) {
+    const { status, headers } = response;
     throw new NotteApiError(
       status,
       headers,

@@ -15,16 +15,12 @@ function settleNothing(resolve: (value: never) => void): void {
  * `await call` gives the data, `await call.withResponse()` gives `{ data, response }`.
  *
  * The data promise is derived only when someone awaits it, so a caller who uses
- * only `withResponse()` never sees a second, unhandled rejection.
+ * only `withResponse()` never sees a second, unhandled rejection. (`catch`
+ * needs no override: the built-in one calls `then`.)
  */
 export class NottePromise<T> extends Promise<T> {
   readonly #withResponse: Promise<WithResponse<T>>;
   #data: Promise<T> | undefined;
-
-  /** Promises derived with `then` are plain promises. */
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
-  }
 
   /** @param withResponse - the call, resolving to its data and answer */
   constructor(withResponse: Promise<WithResponse<T>>) {
@@ -43,12 +39,6 @@ export class NottePromise<T> extends Promise<T> {
     onRejected?: ((reason: unknown) => Rejected | PromiseLike<Rejected>) | null,
   ): Promise<Fulfilled | Rejected> {
     return this.#dataPromise().then(onFulfilled, onRejected);
-  }
-
-  override catch<Rejected = never>(
-    onRejected?: ((reason: unknown) => Rejected | PromiseLike<Rejected>) | null,
-  ): Promise<T | Rejected> {
-    return this.#dataPromise().catch(onRejected);
   }
 
   override finally(onFinally?: (() => void) | null): Promise<T> {

@@ -88,7 +88,7 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
   // a stray space or newline is a copy-paste accident worth naming. Never echo the key.
   if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey)) {
     throw new NotteConfigError(
-      "The API key contains whitespace, control or non-ASCII characters (check NOTTE_API_KEY or `apiKey`)",
+      "The API key has whitespace, control or non-ASCII characters",
     );
   }
 
@@ -101,7 +101,7 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
     options.fetch ?? (globalThis.fetch as FetchLike | undefined);
   if (typeof fetchImpl !== "function") {
     throw new NotteConfigError(
-      "No fetch: this runtime has no global fetch; pass `fetch` to NotteClient",
+      "No global fetch here: pass `fetch` to NotteClient",
     );
   }
 
@@ -155,24 +155,18 @@ export function checkBaseUrl(
 ): string {
   if (typeof value !== "string" || !URL.canParse(value)) {
     throw new NotteConfigError(
-      "baseUrl is not an absolute URL (check `baseUrl` or NOTTE_API_URL)",
+      "baseUrl (or NOTTE_API_URL) is not an absolute URL",
     );
   }
   const url = new URL(value);
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new NotteConfigError(
-      `baseUrl must use https: (or http: to a loopback host), not ${url.protocol}`,
-    );
+    throw new NotteConfigError(`baseUrl must use https:, not ${url.protocol}`);
   }
   if (url.username !== "" || url.password !== "") {
-    throw new NotteConfigError(
-      "baseUrl must not hold credentials; pass the key as `apiKey`",
-    );
+    throw new NotteConfigError("baseUrl must not hold credentials");
   }
   if (url.search !== "" || url.hash !== "") {
-    throw new NotteConfigError(
-      `baseUrl must not have a query or a fragment (${url.origin})`,
-    );
+    throw new NotteConfigError("baseUrl must not have a query or a fragment");
   }
   if (
     url.protocol === "http:" &&
@@ -180,7 +174,7 @@ export function checkBaseUrl(
     !isLoopbackHost(url.hostname)
   ) {
     throw new NotteConfigError(
-      `baseUrl ${url.origin} uses plain http to a host that is not loopback: the API key would travel unencrypted (use https, or set allowInsecureHttp)`,
+      `baseUrl ${url.origin} would send the key unencrypted: use https, or allowInsecureHttp`,
     );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
@@ -223,17 +217,14 @@ export function checkMaxRetries(value: unknown, ErrorType: ErrorClass): number {
   return value;
 }
 
-/** Headers the client sets itself, and the option to use instead of each. */
-const CLIENT_SET_HEADERS: ReadonlyMap<string, string> = new Map([
-  ["authorization", "set by the client from `apiKey`"],
-  ["accept", "set by the client"],
-  ["x-notte-sdk-version", "set by the client"],
-  ["x-notte-request-origin", "set by the client: use `requestOrigin`"],
-  [
-    "idempotency-key",
-    "set by the client: use the `idempotencyKey` request option",
-  ],
-]);
+/** Headers the client sets itself, and the option to use instead ("" for none). */
+const CLIENT_SET_HEADERS: Readonly<Record<string, string>> = {
+  authorization: "apiKey",
+  accept: "",
+  "x-notte-sdk-version": "",
+  "x-notte-request-origin": "requestOrigin",
+  "idempotency-key": "idempotencyKey",
+};
 
 /**
  * Caller-supplied headers as a plain object with lower-case names, or an
@@ -244,18 +235,15 @@ export function checkHeaders(
   value: unknown,
   ErrorType: ErrorClass,
 ): Record<string, string> {
-  if (!isRecord(value) && !(value instanceof Headers)) {
-    throw new ErrorType(
-      "headers must be an object of header names to string values",
-    );
-  }
+  if (!isRecord(value)) throw new ErrorType("headers must be an object");
   const checked: Record<string, string> = {};
-  const entries = value instanceof Headers ? [...value] : Object.entries(value);
-  for (const [name, headerValue] of entries) {
+  for (const [name, headerValue] of Object.entries(value)) {
     const lowerName = name.toLowerCase();
-    const reserved = CLIENT_SET_HEADERS.get(lowerName);
-    if (reserved !== undefined) {
-      throw new ErrorType(`header ${JSON.stringify(name)} is ${reserved}`);
+    if (Object.hasOwn(CLIENT_SET_HEADERS, lowerName)) {
+      const option = CLIENT_SET_HEADERS[lowerName];
+      throw new ErrorType(
+        `header ${JSON.stringify(name)} is set by the client${option && ` (use ${option})`}`,
+      );
     }
     checked[lowerName] = checkHeaderValue(name, headerValue, ErrorType);
   }
@@ -268,35 +256,28 @@ export function checkHeaderValue(
   value: unknown,
   ErrorType: ErrorClass,
 ): string {
-  if (typeof value !== "string") {
-    throw new ErrorType(`header ${JSON.stringify(name)} must be a string`);
-  }
+  // The Headers class is the judge of what fetch will accept.
   try {
-    // The Headers class is the judge of what fetch will accept.
-    new Headers([[name, value]]);
-  } catch {
-    throw new ErrorType(
-      `header ${JSON.stringify(name)} has an invalid name or value`,
-    );
-  }
-  return value;
+    if (typeof value === "string") {
+      new Headers([[name, value]]);
+      return value;
+    }
+  } catch {}
+  throw new ErrorType(
+    `header ${JSON.stringify(name)} has an invalid name or value`,
+  );
 }
 
 function isLogger(value: unknown): value is NotteLogger {
   return (
     isRecord(value) &&
-    typeof value.error === "function" &&
-    typeof value.warn === "function" &&
-    typeof value.info === "function" &&
-    typeof value.debug === "function"
+    LOG_LEVELS.every(
+      (level) => level === "off" || typeof value[level] === "function",
+    )
   );
 }
 
 // `process` is absent in browsers and some edge runtimes: there the options must say everything.
 function readEnvironment(): Record<string, string | undefined> {
-  return typeof process === "object" &&
-    process !== null &&
-    isRecord(process.env)
-    ? process.env
-    : {};
+  return globalThis.process?.env ?? {};
 }

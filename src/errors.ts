@@ -100,6 +100,22 @@ export class NotteServerError extends NotteApiError {}
 /** 529: the Notte cluster is overloaded (retried). */
 export class NotteOverloadedError extends NotteServerError {}
 
+/** The classes of the statuses that have one of their own. */
+const ERROR_CLASS_BY_STATUS: Partial<
+  Record<
+    number,
+    new (status: number, headers: Headers, body: unknown) => NotteApiError
+  >
+> = {
+  401: NotteAuthenticationError,
+  403: NottePermissionDeniedError,
+  404: NotteNotFoundError,
+  409: NotteConflictError,
+  422: NotteValidationError,
+  429: NotteRateLimitError,
+  529: NotteOverloadedError,
+};
+
 /**
  * Maps an answer that is not a success to its error class.
  *
@@ -112,57 +128,39 @@ export function apiErrorFromResponse(
   headers: Headers,
   body: unknown,
 ): NotteApiError {
-  switch (status) {
-    case 401:
-      return new NotteAuthenticationError(status, headers, body);
-    case 403:
-      return new NottePermissionDeniedError(status, headers, body);
-    case 404:
-      return new NotteNotFoundError(status, headers, body);
-    case 409:
-      return new NotteConflictError(status, headers, body);
-    case 422:
-      return new NotteValidationError(status, headers, body);
-    case 429:
-      return new NotteRateLimitError(status, headers, body);
-    case 529:
-      return new NotteOverloadedError(status, headers, body);
-    default:
-      return status >= 500
-        ? new NotteServerError(status, headers, body)
-        : new NotteApiError(status, headers, body);
-  }
+  const ErrorClass =
+    ERROR_CLASS_BY_STATUS[status] ??
+    (status >= 500 ? NotteServerError : NotteApiError);
+  return new ErrorClass(status, headers, body);
 }
 
 // Server text is untrusted and can be a whole HTML page: keep messages one short line.
 const MAX_MESSAGE_CHARS = 300;
 
 function describeApiError(status: number, body: unknown): string {
-  const serverMessage = serverMessageOf(body);
-  const text = serverMessage
-    ? `${status} ${serverMessage}`
-    : `${status} status code (no message in the body)`;
+  const text = `${status} ${serverMessageOf(body) || "(no message in the body)"}`;
   const oneLine = text.replace(/\s+/g, " ").trim();
   return oneLine.length > MAX_MESSAGE_CHARS
     ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…`
     : oneLine;
 }
 
-/** The server's own words from a `{ message, detail }` body, FastAPI lists flattened. */
-function serverMessageOf(body: unknown): string | undefined {
-  if (!isRecord(body)) return undefined;
-  const parts: string[] = [];
-  if (typeof body.message === "string" && body.message)
-    parts.push(body.message);
-  const { detail } = body;
-  if (typeof detail === "string" && detail && detail !== body.message)
-    parts.push(detail);
-  const items = validationDetail(body);
-  if (items)
-    parts.push(
-      items.map((item) => `${item.loc.join(".")}: ${item.msg}`).join("; "),
-    );
-  return parts.length > 0 ? parts.join(": ") : undefined;
+/**
+ * The server's own words from a `{ message, detail }` body ("" when it has
+ * none), a FastAPI `detail` list flattened to `loc: msg` pairs.
+ */
+function serverMessageOf(body: unknown): string {
+  if (!isRecord(body)) return "";
+  const detail =
+    typeof body.detail === "string"
+      ? body.detail
+      : validationDetail(body)
+          ?.map((item) => `${item.loc.join(".")}: ${item.msg}`)
+          .join("; ");
+  // A Set drops a detail that only repeats the message.
+  return [...new Set([body.message, detail])]
+    .filter((part) => typeof part === "string" && part !== "")
+    .join(": ");
 }
 
 function validationDetail(body: unknown): ValidationError[] | undefined {
@@ -204,9 +202,5 @@ for (const [name, errorClass] of Object.entries({
   NotteServerError,
   NotteOverloadedError,
 })) {
-  Object.defineProperty(errorClass.prototype, "name", {
-    value: name,
-    writable: true,
-    configurable: true,
-  });
+  errorClass.prototype.name = name;
 }

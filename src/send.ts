@@ -8,7 +8,7 @@ import {
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 
 /** Marks an attempt aborted by its own timer, as opposed to by the caller. */
-const TIMEOUT_REASON = Symbol("notte attempt timeout");
+const TIMEOUT_REASON = Symbol("timeout");
 
 const IDEMPOTENCY_KEY = "idempotency-key";
 
@@ -19,11 +19,11 @@ const IDEMPOTENCY_KEY = "idempotency-key";
  */
 export class Call {
   /** The current attempt's controller; aborting it ends that attempt's fetch and body. */
-  controller: AbortController | undefined = undefined;
+  controller: AbortController | undefined;
   /** The current attempt's timer. */
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
   /** Stops forwarding the caller's signal to the current attempt. */
-  private detachCallerSignal: (() => void) | undefined = undefined;
+  private detachCallerSignal: (() => void) | undefined;
 
   /**
    * @param timeoutMs - limit of each attempt
@@ -141,7 +141,8 @@ export async function send(
       attempt: retryIndex + 1,
     });
 
-    let response: Response;
+    let response: Response | undefined;
+    let failureName = "";
     try {
       init.signal = call.startAttempt();
       response = await config.fetch(attemptInput, init);
@@ -149,32 +150,26 @@ export async function send(
       call.release();
       const failure = call.failure(error);
       if (isLastAttempt || failure instanceof NotteAbortError) throw failure;
-      const delayMs = retryDelayMs(retryIndex);
-      log.info?.(`retrying after ${failure.name}`, {
-        attempt: retryIndex + 1,
-        delayMs,
-      });
-      await waitForRetry(delayMs, call.signal);
-      continue;
+      failureName = failure.name;
     }
 
-    if (isLastAttempt || !isRetryableStatus(response.status)) {
-      if (!call.coversBody) call.release();
-      return response;
+    if (response) {
+      if (isLastAttempt || !isRetryableStatus(response.status)) {
+        if (!call.coversBody) call.release();
+        return response;
+      }
+      // Read the refused answer to its end (under this attempt's timer) so
+      // the connection can be reused.
+      await response.arrayBuffer().catch(ignore);
+      call.release();
     }
 
-    // Read the refused answer to its end (under this attempt's timer) so the
-    // connection can be reused, then wait as the answer or the backoff says.
-    await response.arrayBuffer().catch(ignore);
-    call.release();
-    if (call.signal?.aborted) {
-      throw new NotteAbortError({ cause: call.signal.reason });
-    }
+    // Wait as the refused answer says, or as the backoff says.
     const delayMs = retryDelayMs(retryIndex, response);
-    log.info?.(`retrying after status ${response.status}`, {
-      attempt: retryIndex + 1,
-      delayMs,
-    });
+    log.info?.(
+      `retrying after ${response ? `status ${response.status}` : failureName}`,
+      { attempt: retryIndex + 1, delayMs },
+    );
     await waitForRetry(delayMs, call.signal);
   }
 }
@@ -189,34 +184,26 @@ function waitForRetry(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (!signal) {
-      setTimeout(resolve, delayMs);
-      return;
-    }
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new NotteAbortError({ cause: signal.reason }));
+      reject(new NotteAbortError({ cause: signal?.reason }));
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
       resolve();
     }, delayMs);
-    signal.addEventListener("abort", onAbort, { once: true });
+    // A signal that has already fired sends no more events: settle now.
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
 function ignore(): void {}
 
-// undici reports "fetch failed" with the real reason (ECONNREFUSED, …) in `cause`.
+// undici says "fetch failed" and puts the real reason (ECONNREFUSED, …) in `cause`.
 function describeCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause: unknown = error.cause;
-  const code =
-    cause instanceof Error && "code" in cause && typeof cause.code === "string"
-      ? cause.code
-      : undefined;
-  const detail = cause instanceof Error ? cause.message : undefined;
-  return [error.message, code, detail && detail !== code ? detail : undefined]
-    .filter(Boolean)
-    .join(": ");
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error
+    ? `${String(error)}: ${cause.message}`
+    : String(error);
 }

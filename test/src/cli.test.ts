@@ -616,7 +616,7 @@ describe("notte-agent-stop: the API or the network failed (exit 5)", () => {
     [
       "a 200 that is not JSON",
       { status: 200, body: "<html>ok</html>" },
-      /NotteApiError: 200 answer is not JSON/,
+      /NotteApiError: 200 answer is not an agent status: the body is not JSON/,
     ],
     [
       "a 200 that is not an agent status",
@@ -626,7 +626,7 @@ describe("notte-agent-stop: the API or the network failed (exit 5)", () => {
     [
       "a 200 with an empty body",
       { status: 200, body: "" },
-      /NotteApiError: 200 answer has an empty body/,
+      /NotteApiError: 200 answer is not an agent status: the body is empty/,
     ],
     ["a body cut off", { truncate: true }, /NotteConnectionError: /],
     [

@@ -166,6 +166,38 @@ describe("agents.stop results", () => {
     expect(response.headers.get("x-ratelimit-limit")).toMatch(/^\d+$/);
   });
 
+  it("works as a promise: then, catch, finally, and withResponse alone", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    const notte = client({ maxRetries: 0 });
+    const settled: string[] = [];
+    const status = await notte.agents
+      .stop({ agentId: "a1", sessionId: "s1" })
+      .finally(() => settled.push("finally"));
+    expect(status.status).toBe("closed");
+    const caught = await notte.agents
+      .stop({ agentId: "nobody", sessionId: "s1" })
+      .catch((error: unknown) => error);
+    expect(caught).toBeInstanceOf(NotteNotFoundError);
+    expect(settled).toEqual(["finally"]);
+
+    // Only withResponse() is awaited: its rejection is the only one, and it is handled.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const error = await rejectionOf(
+        notte.agents
+          .stop({ agentId: "nobody", sessionId: "s1" })
+          .withResponse(),
+      );
+      expect(error).toBeInstanceOf(NotteNotFoundError);
+      await sleep(50);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("answers the same closed status when an agent is stopped twice", async () => {
     server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     const notte = client();
@@ -296,9 +328,7 @@ describe("API errors", () => {
     );
     expect(htmlError).toBeInstanceOf(NotteServerError);
     expect((htmlError as NotteApiError).body).toBe(html);
-    expect((htmlError as Error).message).toBe(
-      "502 status code (no message in the body)",
-    );
+    expect((htmlError as Error).message).toBe("502 (no message in the body)");
     const emptyError = await rejectionOf(
       notte.agents.stop({ agentId: "a", sessionId: "s" }),
     );
@@ -317,8 +347,12 @@ describe("API errors", () => {
 
 describe("unusable success answers", () => {
   const bodies: [string, unknown, RegExp][] = [
-    ["HTML", "<html>hello</html>", /200 answer is not JSON/],
-    ["empty", "", /200 answer has an empty body/],
+    [
+      "HTML",
+      "<html>hello</html>",
+      /^200 answer is not an agent status: the body is not JSON$/,
+    ],
+    ["empty", "", /^200 answer is not an agent status: the body is empty$/],
     ["a JSON array", [1, 2], /not a JSON object/],
     ["JSON null", "null", /not a JSON object/],
     [

@@ -107,7 +107,7 @@ describe("new NotteClient()", () => {
     [
       "an Authorization header (the key has its own option)",
       { headers: { Authorization: "Bearer other" } },
-      /"Authorization" is set by the client from `apiKey`/,
+      /"Authorization" is set by the client \(use apiKey\)/,
     ],
     [
       "a fixed Idempotency-Key for every request",
