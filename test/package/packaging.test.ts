@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNotteTestServer } from "../../src/testing/index.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -158,12 +159,30 @@ describe("consumer projects", () => {
     60_000,
   );
 
-  it("the bin runs: notte-agent-stop --version", async () => {
-    const { stdout } = await run(
-      join(consumer, "node_modules/.bin/notte-agent-stop"),
-      ["--version"],
-    );
-    expect(stdout).toMatch(/\d+\.\d+\.\d+/);
+  it("the bin runs: notte-agent-stop stops an agent", async () => {
+    const server = await startNotteTestServer();
+    try {
+      server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+      const bin = join(consumer, "node_modules/.bin/notte-agent-stop");
+      const { stdout } = await run(
+        bin,
+        ["a1", "--session-id", "s1", "--json"],
+        {
+          env: {
+            PATH: process.env.PATH,
+            NOTTE_API_KEY: server.apiKey,
+            NOTTE_API_URL: server.url,
+          },
+        },
+      );
+      expect(JSON.parse(stdout)).toMatchObject({
+        agent_id: "a1",
+        status: "closed",
+      });
+      expect((await run(bin, ["--version"])).stdout).toMatch(/\d+\.\d+\.\d+/);
+    } finally {
+      await server.close();
+    }
   });
 });
 
