@@ -130,32 +130,23 @@ export class Agents {
   ): Promise<WithResponse<AgentStatusResponse>> {
     const { agentId, sessionId } = checkStopParams(params);
     const config = this.#config;
-    let call: Call;
-    let headers: Record<string, string>;
-    if (options === undefined) {
-      call = new Call(config.timeoutMs, config.maxRetries, undefined, true);
-      headers = { ...config.headers };
-    } else {
-      call = callFromOptions(options, config);
-      headers = { ...config.headers, ...headersFromOptions(options) };
-    }
-
-    let response: Response;
-    let text: string;
-    try {
-      response = await send(
-        config,
-        stopUrl(config.baseUrl, agentId, sessionId),
-        { method: "DELETE", headers },
-        call,
-      );
-      text = await response.text();
-    } catch (error) {
-      throw call.failure(error);
-    } finally {
-      // The body has been read (or failed): end the attempt's timer only now.
-      call.release();
-    }
+    const call =
+      options === undefined
+        ? new Call(config.timeoutMs, config.maxRetries, undefined)
+        : callFromOptions(options, config);
+    const { response, text } = await send(
+      config,
+      stopUrl(config.baseUrl, agentId, sessionId),
+      {
+        method: "DELETE",
+        // A copy per call: send adds this call's Idempotency-Key to it.
+        headers: {
+          ...config.headers,
+          ...(options && headersFromOptions(options)),
+        },
+      },
+      call,
+    );
     if (!response.ok) {
       throw apiErrorFromResponse(
         response.status,
@@ -179,12 +170,20 @@ export function checkStopParams(params: unknown): StopAgentParams {
     );
   }
   const agentId = checkId(params.agentId, "agentId");
-  if (agentId === "." || agentId === "..") {
+  checkNotDotSegment(agentId, "agentId");
+  return { agentId, sessionId: checkId(params.sessionId, "sessionId") };
+}
+
+/**
+ * Refuses `.` and `..` as a path parameter: percent-encoding leaves them as
+ * they are, and URL parsing then turns `/agents/../stop` into `/stop`.
+ */
+export function checkNotDotSegment(value: unknown, name: string): void {
+  if (value === "." || value === "..") {
     throw new NotteInvalidRequestError(
-      `agentId ${JSON.stringify(agentId)} is a dot segment, not an agent id`,
+      `${name} ${JSON.stringify(value)} is a dot segment, not an id`,
     );
   }
-  return { agentId, sessionId: checkId(params.sessionId, "sessionId") };
 }
 
 // Node 20 has String.prototype.isWellFormed; TypeScript's ES2022 library does not list it.
@@ -211,7 +210,7 @@ function callFromOptions(options: RequestOptions, config: ClientConfig): Call {
   if (!isRecord(options))
     throw new NotteInvalidRequestError("request options must be an object");
   const { signal } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  if (signal !== undefined && !isSignal(signal)) {
     throw new NotteInvalidRequestError("signal must be an AbortSignal");
   }
   return new Call(
@@ -222,7 +221,15 @@ function callFromOptions(options: RequestOptions, config: ClientConfig): Call {
       ? config.maxRetries
       : checkMaxRetries(options.maxRetries, NotteInvalidRequestError),
     signal,
-    true,
+  );
+}
+
+// The shape, not instanceof: signals from polyfills or other realms are fine.
+function isSignal(value: unknown): value is AbortSignal {
+  return (
+    isRecord(value) &&
+    typeof value.aborted === "boolean" &&
+    typeof value.addEventListener === "function"
   );
 }
 

@@ -1,7 +1,19 @@
-import createClient, { type Client } from "openapi-fetch";
+import createClient, {
+  defaultPathSerializer,
+  type Client,
+} from "openapi-fetch";
 import type { paths } from "../generated/notte-api.js";
-import { Agents } from "./agents.js";
-import { resolveConfig, type NotteClientOptions } from "./config.js";
+import { Agents, checkNotDotSegment } from "./agents.js";
+import {
+  resolveConfig,
+  type ClientConfig,
+  type NotteClientOptions,
+} from "./config.js";
+import {
+  NotteApiError,
+  NotteError,
+  NotteInvalidRequestError,
+} from "./errors.js";
 import { Call, send } from "./send.js";
 
 /** The openapi-fetch client behind `notte.raw`, typed with the generated paths. */
@@ -20,8 +32,8 @@ export class NotteClient {
   /**
    * The openapi-fetch client, typed with the generated paths, sending through
    * the same auth, headers, timeouts and retries as `agents`. Its answers follow
-   * openapi-fetch's `{ data, error, response }` shape; failures to get an answer
-   * reject with this package's errors.
+   * openapi-fetch's `{ data, error, response }` shape; everything else it
+   * throws is one of this package's errors.
    */
   readonly raw: NotteRawClient;
   /** The API's base URL, as checked and normalised. */
@@ -36,19 +48,86 @@ export class NotteClient {
   constructor(options?: NotteClientOptions) {
     const config = resolveConfig(options);
     this.baseUrl = config.baseUrl;
-    this.raw = createClient<paths>({
-      baseUrl: config.baseUrl,
-      headers: config.headers,
-      // `raw` calls bring their signal on the Request; the timer stops at the headers
-      // because openapi-fetch reads the body after this returns.
-      fetch: (request) =>
-        send(
-          config,
-          request,
-          {},
-          new Call(config.timeoutMs, config.maxRetries, request.signal, false),
-        ),
-    });
+    this.raw = guardRawClient(createRawClient(config));
     this.agents = new Agents(config);
   }
+}
+
+function createRawClient(config: ClientConfig): NotteRawClient {
+  return createClient<paths>({
+    baseUrl: config.baseUrl,
+    headers: config.headers,
+    // The same guard as agents.stop: `..` in a path parameter must not reach another endpoint.
+    pathSerializer: (pathname, pathParams) => {
+      for (const [name, value] of Object.entries(pathParams)) {
+        checkNotDotSegment(value, name);
+      }
+      return defaultPathSerializer(pathname, pathParams);
+    },
+    fetch: async (request) => {
+      const { response, text } = await send(
+        config,
+        request,
+        {},
+        new Call(config.timeoutMs, config.maxRetries, request.signal),
+      );
+      const { status, statusText, headers } = response;
+      // The API answers JSON: a success that is not JSON is the API's fault,
+      // not a SyntaxError for openapi-fetch to throw while parsing it.
+      if (response.ok && text !== "") {
+        try {
+          JSON.parse(text);
+        } catch {
+          throw new NotteApiError(
+            status,
+            headers,
+            text,
+            `${status} answer is not JSON`,
+          );
+        }
+      }
+      // send read the body (under the attempt's timer); hand openapi-fetch the same bytes.
+      return new Response(text === "" ? null : text, {
+        status,
+        statusText,
+        headers,
+      });
+    },
+  });
+}
+
+const RAW_METHODS = [
+  "GET",
+  "PUT",
+  "POST",
+  "DELETE",
+  "OPTIONS",
+  "HEAD",
+  "PATCH",
+  "TRACE",
+  "request",
+] as const;
+
+/**
+ * `client` with every request method wrapped so that what is left to throw
+ * after `send` (openapi-fetch refusing to build a request from bad arguments)
+ * is a {@link NotteInvalidRequestError}, not a bare `TypeError` or `Error`.
+ */
+function guardRawClient(client: NotteRawClient): NotteRawClient {
+  const guarded = { ...client };
+  for (const method of RAW_METHODS) {
+    const call = client[method] as (...args: unknown[]) => Promise<unknown>;
+    // The wrapper keeps the method's generic signature; TypeScript cannot
+    // express "same function type" through this loop, hence the cast.
+    (guarded as Record<string, unknown>)[method] = (...args: unknown[]) =>
+      call(...args).catch((error: unknown) => {
+        throw error instanceof NotteError
+          ? error
+          : new NotteInvalidRequestError(
+              `raw request could not be built: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            );
+      });
+  }
+  return guarded;
 }

@@ -92,8 +92,9 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
     );
   }
 
+  // An empty variable counts as unset, as shells and .env files leave them.
   const baseUrl = checkBaseUrl(
-    options.baseUrl ?? env.NOTTE_API_URL ?? DEFAULT_BASE_URL,
+    options.baseUrl ?? (env.NOTTE_API_URL || DEFAULT_BASE_URL),
     options.allowInsecureHttp,
   );
 
@@ -235,7 +236,13 @@ export function checkHeaders(
   value: unknown,
   ErrorType: ErrorClass,
 ): Record<string, string> {
-  if (!isRecord(value)) throw new ErrorType("headers must be an object");
+  // A plain object only: a Headers or Map instance would pass isRecord with no entries.
+  if (
+    !isRecord(value) ||
+    ![Object.prototype, null].includes(Object.getPrototypeOf(value))
+  ) {
+    throw new ErrorType("headers must be a plain object of names to values");
+  }
   const checked: Record<string, string> = {};
   for (const [name, headerValue] of Object.entries(value)) {
     const lowerName = name.toLowerCase();

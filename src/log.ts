@@ -43,7 +43,12 @@ export function createLog(
   const rank = LOG_LEVELS.indexOf(level);
   const lineFor = (lineLevel: Exclude<LogLevel, "off">): LogLine | undefined =>
     logger && rank >= LOG_LEVELS.indexOf(lineLevel)
-      ? (message, details) => logger[lineLevel](`[notte] ${message}`, details)
+      ? (message, details) => {
+          // A failing logger must not fail (or change the error of) the call it reports on.
+          try {
+            logger[lineLevel](`[notte] ${message}`, details);
+          } catch {}
+        }
       : undefined;
   return {
     error: lineFor("error"),

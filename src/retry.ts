@@ -43,7 +43,9 @@ export function serverRetryDelayMs(
   if (retryAfter !== null) {
     const seconds = parseNonNegativeNumber(retryAfter);
     if (seconds !== undefined) return seconds * 1000;
-    const dateMs = Date.parse(retryAfter);
+    // An HTTP date names its day ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse
+    // alone would also take "-5" for a date in 2001.
+    const dateMs = /[a-z]/i.test(retryAfter) ? Date.parse(retryAfter) : NaN;
     if (!Number.isNaN(dateMs)) return Math.max(0, dateMs - nowMs);
   }
 

@@ -29,14 +29,11 @@ export class Call {
    * @param timeoutMs - limit of each attempt
    * @param maxRetries - attempts after the first
    * @param signal - the caller's signal, bounding the whole call
-   * @param coversBody - keep the attempt's timer running after the answer's
-   *   headers, until {@link Call.release}: the caller reads the body under it
    */
   constructor(
     readonly timeoutMs: number,
     readonly maxRetries: number,
     readonly signal: AbortSignal | undefined,
-    readonly coversBody: boolean,
   ) {}
 
   /** Arms a fresh controller and timer for the next attempt and returns its signal. */
@@ -100,23 +97,34 @@ export interface AttemptInit {
   signal?: AbortSignal;
 }
 
+/** A final answer: the response, and its body, read to the end. */
+export interface Answer {
+  /** The response; its body has been read (use `text`). */
+  response: Response;
+  /** The body as text (`""` when empty). */
+  text: string;
+}
+
 /**
  * Sends one request with the call's retry policy: the `fetch` behind every
  * request of a client. `agents.stop` passes a URL and its init (one `Request`
  * is then built per attempt, inside `fetch`); `raw` passes the `Request`
  * openapi-fetch built.
  *
- * Retries connection errors, timeouts and retryable statuses with backoff;
- * keeps one `Idempotency-Key` across the attempts; stops at once when the
- * caller's signal fires. Returns the last answer (success or not) for the
- * caller to read; throws only {@link NotteError}s.
+ * Each attempt reads the answer's body to its end under the attempt's timer,
+ * so a body that stalls times out and one cut off counts as a lost
+ * connection: both are retried like any failed attempt. Retries connection
+ * errors, timeouts and retryable statuses with backoff; keeps one
+ * `Idempotency-Key` across the attempts; stops at once when the caller's
+ * signal fires. Returns the last answer (success or not); throws only
+ * {@link NotteError}s.
  */
 export async function send(
   config: ClientConfig,
   input: Request | string,
   init: AttemptInit,
   call: Call,
-): Promise<Response> {
+): Promise<Answer> {
   // A DELETE retried after a lost answer must not act twice: the key lets the API tell.
   if (typeof input === "string") {
     if (init.headers && !(IDEMPOTENCY_KEY in init.headers)) {
@@ -141,35 +149,34 @@ export async function send(
       attempt: retryIndex + 1,
     });
 
-    let response: Response | undefined;
-    let failureName = "";
+    let answer: Answer | undefined;
+    let failure: NotteError | undefined;
     try {
       init.signal = call.startAttempt();
-      response = await config.fetch(attemptInput, init);
+      const response = await config.fetch(attemptInput, init);
+      answer = { response, text: await response.text() };
     } catch (error) {
-      call.release();
-      const failure = call.failure(error);
-      if (isLastAttempt || failure instanceof NotteAbortError) throw failure;
-      failureName = failure.name;
-    }
-
-    if (response) {
-      if (isLastAttempt || !isRetryableStatus(response.status)) {
-        if (!call.coversBody) call.release();
-        return response;
-      }
-      // Read the refused answer to its end (under this attempt's timer) so
-      // the connection can be reused.
-      await response.arrayBuffer().catch(ignore);
+      // Anything that is not an answer (a custom fetch resolving to something
+      // else included) fails the attempt as a lost connection.
+      failure = call.failure(error);
+      if (failure instanceof NotteAbortError) throw failure;
+    } finally {
       call.release();
     }
 
+    if (answer && !isRetryableStatus(answer.response.status)) return answer;
+    const reason = answer ? `status ${answer.response.status}` : failure?.name;
+    if (isLastAttempt) {
+      log.error?.(`giving up after ${reason}`, { attempts: retryIndex + 1 });
+      if (answer) return answer;
+      throw failure;
+    }
     // Wait as the refused answer says, or as the backoff says.
-    const delayMs = retryDelayMs(retryIndex, response);
-    log.info?.(
-      `retrying after ${response ? `status ${response.status}` : failureName}`,
-      { attempt: retryIndex + 1, delayMs },
-    );
+    const delayMs = retryDelayMs(retryIndex, answer?.response);
+    log.warn?.(`retrying after ${reason}`, {
+      attempt: retryIndex + 1,
+      delayMs,
+    });
     await waitForRetry(delayMs, call.signal);
   }
 }

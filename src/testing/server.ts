@@ -78,8 +78,8 @@ export interface NotteTestAgent {
  * A fault injected with {@link NotteTestServer.failNext}. Faults are taken in the order they
  * were queued, one per request, when a request arrives, before rate limiting and auth.
  *
- * At least one of `status`, `delayMs`, `hang`, `drop` or `truncate` is required;
- * `hang`, `drop` and `truncate` exclude each other.
+ * At least one of `status`, `delayMs`, `hang`, `drop`, `truncate` or `stall` is
+ * required; `hang`, `drop`, `truncate` and `stall` exclude each other.
  */
 export interface NotteTestFault {
   /** Answer with this status (200–599) instead of the normal answer. */
@@ -103,6 +103,11 @@ export interface NotteTestFault {
    * the body, send part of the body, then close the connection: a body cut off.
    */
   truncate?: boolean;
+  /**
+   * Like `truncate`, but the connection then stays open with nothing more sent: a body
+   * that stalls, until the client gives up or the server closes.
+   */
+  stall?: boolean;
   /** How many consecutive requests get this fault. Default: 1. */
   times?: number;
 }
@@ -483,7 +488,7 @@ class TestServerState {
       try {
         if (fault.drop === true) {
           req.socket.destroy();
-        } else if (fault.truncate === true) {
+        } else if (fault.truncate === true || fault.stall === true) {
           sendTruncated(res, record, fault, rateHeaders);
         } else if (fault.status !== undefined) {
           sendFault(res, record, fault, fault.status, rateHeaders);
@@ -730,24 +735,28 @@ function sendTruncated(
   res.flushHeaders();
   const socket = res.socket;
   if (part.length > 0) res.write(part);
+  // A stalled body sends nothing more; close() destroys the socket in the end.
+  if (fault.stall === true) return;
   // end() flushes what was written, then closes; the client sees the body stop short.
   socket?.end(() => socket.destroy());
 }
 
 /** Validates a fault when queued, so mistakes throw in the test rather than in the server. */
 function checkFault(fault: NotteTestFault): NotteTestFault {
-  const kinds = [fault.hang, fault.drop, fault.truncate].filter(
+  const kinds = [fault.hang, fault.drop, fault.truncate, fault.stall].filter(
     (k) => k === true,
   ).length;
   if (kinds > 1)
-    throw new TypeError("a fault can only be one of hang, drop and truncate");
+    throw new TypeError(
+      "a fault can only be one of hang, drop, truncate and stall",
+    );
   if (
     kinds === 0 &&
     fault.status === undefined &&
     fault.delayMs === undefined
   ) {
     throw new TypeError(
-      "a fault needs status, delayMs, hang, drop or truncate",
+      "a fault needs status, delayMs, hang, drop, truncate or stall",
     );
   }
   if (

@@ -2,12 +2,14 @@
  * Part `anatomy` (only when named: `npm run bench -- anatomy`): what the
  * client's cost per call over bare openapi-fetch is made of.
  *
- * Variants of the real client: copies of the built package, each with one
- * thing taken out (the attempt timer; the abort signal; the Idempotency-Key;
- * the NottePromise wrapper; the three default headers besides Authorization;
- * all of them). Each copy is loaded as its own module. A patch finds its
- * place in dist/ by a pattern; when the code has moved on and no pattern
- * matches, that variant is reported as not applicable rather than guessed.
+ * Variants of the real client: copies of the built bundle
+ * (dist/esm/src/index.js, the whole client in one file), each with one thing
+ * taken out (the attempt timer; the attempt's AbortController and the signal
+ * in fetch's init; the Idempotency-Key; the NottePromise wrapper; the three
+ * default headers besides Authorization; all of them). Each copy is loaded as
+ * its own module. A patch finds its place in the bundle by a pattern that
+ * must occur exactly once; when the code has moved on and it does not, that
+ * variant is reported as not applicable rather than guessed.
  *
  * Two harnesses, both interleaved round by round:
  *
@@ -23,13 +25,15 @@
  * the pieces alone.
  */
 import { randomUUID } from "node:crypto";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/notte-api.js";
+// Not exported by the bundle: the micro-benchmark takes it from the source.
+import { NottePromise } from "../../src/api-promise.js";
 import {
   linkNodeModules,
   builtPackage,
@@ -100,14 +104,10 @@ export const DEFAULT_ANATOMY_SETTINGS: AnatomySettings = {
 };
 
 /**
- * A change to one file of dist/esm/src: the first of `options` whose pattern
- * occurs is applied (every occurrence of it, if the pattern is global). Several
- * options let one ablation follow the code as it changes.
+ * A change to the bundle: `pattern` (global, so it can be counted) must occur
+ * exactly once, and is replaced by `replacement`.
  */
-interface Patch {
-  file: string;
-  options: [pattern: RegExp, replacement: string][];
-}
+type Patch = [pattern: RegExp, replacement: string];
 
 interface Ablation {
   name: string;
@@ -115,43 +115,25 @@ interface Ablation {
   patches: Patch[];
 }
 
-const NO_TIMER: Patch = {
-  file: "send.js",
-  options: [[/^\s*this\.timer = setTimeout\(.*\);$/m, ""]],
-};
-/** No AbortController and no timer for the attempt: fetch gets no signal. */
-const NO_SIGNAL: Patch = {
-  file: "send.js",
-  options: [
-    // send(config, input, init, call): the signal goes into init.
-    [/^\s*init\.signal = call\.startAttempt\(\);$/m, ""],
-    // send(config, request, call): the signal went as fetch's second argument.
-    [
-      /await config\.fetch\(input, \{ signal: call\.startAttempt\(\) \}\)/,
-      "await config.fetch(input)",
-    ],
-  ],
-};
-const NO_IDEMPOTENCY_KEY: Patch = {
-  file: "send.js",
-  options: [
-    [/init\.headers\[IDEMPOTENCY_KEY\] = crypto\.randomUUID\(\);/, "void 0;"],
-    [/request\.headers\.set\(IDEMPOTENCY_KEY, crypto\.randomUUID\(\)\);/, "{}"],
-  ],
-};
-const PLAIN_PROMISE: Patch = {
-  file: "agents.js",
-  options: [
-    [
-      /return new NottePromise\(this\.#stop\(params, options\)\);/,
-      "return this.#stop(params, options).then((result) => result.data);",
-    ],
-  ],
-};
+// Call.startAttempt() arms the attempt's timer.
+const NO_TIMER: Patch = [/^\s*this\.timer = setTimeout\(.*\);$/gm, ""];
+// send() puts the attempt's signal into fetch's init; without startAttempt()
+// there is no AbortController, no timer and no signal.
+const NO_SIGNAL: Patch = [/^\s*init\.signal = call\.startAttempt\(\);$/gm, ""];
+// send() adds the key to the init's headers for a URL input (agents.stop's).
+const NO_IDEMPOTENCY_KEY: Patch = [
+  /init\.headers\[IDEMPOTENCY_KEY\] = crypto\.randomUUID\(\);/gm,
+  "void 0;",
+];
+const PLAIN_PROMISE: Patch = [
+  /return new NottePromise\(this\.#stop\(params, options\)\);/gm,
+  "return this.#stop(params, options).then((result) => result.data);",
+];
+// resolveConfig's default headers.
 const AUTH_HEADER_ONLY: Patch[] = [
-  { file: "config.js", options: [[/^\s*accept: "application\/json",$/m, ""]] },
-  { file: "config.js", options: [[/^\s*"x-notte-sdk-version": .*,$/m, ""]] },
-  { file: "config.js", options: [[/^\s*"x-notte-request-origin": .*,$/m, ""]] },
+  [/^\s*accept: "application\/json",$/gm, ""],
+  [/^\s*"x-notte-sdk-version": VERSION,$/gm, ""],
+  [/^\s*"x-notte-request-origin": checkHeaderValue\([^)]*\)$/gm, ""],
 ];
 
 export const ABLATIONS: Ablation[] = [
@@ -162,9 +144,8 @@ export const ABLATIONS: Ablation[] = [
   },
   {
     name: "noSignal",
-    label:
-      "without the attempt's AbortController and timer (no signal to fetch)",
-    patches: [NO_TIMER, NO_SIGNAL],
+    label: "without the attempt's AbortController, timer and signal in init",
+    patches: [NO_SIGNAL],
   },
   {
     name: "noIdempotencyKey",
@@ -198,9 +179,10 @@ export const ABLATIONS: Ablation[] = [
 const NETWORK_VARIANTS = ["fetch", "openapiFetch", "client", "allOff"];
 
 /**
- * Copies the package's dist/esm once per ablation into `into` (a temporary
- * folder whose node_modules links to the project's) and patches the copy.
- * Returns the entry of each applicable ablation, and why the others are not.
+ * Writes one patched copy of the bundle `entry` per ablation into `into` (a
+ * folder whose node_modules links to the project's, so `openapi-fetch`
+ * resolves). Returns the file of each applicable ablation, and why the others
+ * are not.
  */
 async function prepareAblations(
   entry: string,
@@ -209,32 +191,25 @@ async function prepareAblations(
   entries: Record<string, string>;
   skipped: Record<string, string>;
 }> {
-  const esm = dirname(dirname(entry)); // …/dist/esm
+  const bundle = await readFile(entry, "utf8");
   const entries: Record<string, string> = {};
   const skipped: Record<string, string> = {};
   for (const ablation of ABLATIONS) {
-    const target = join(into, ablation.name);
-    await cp(esm, target, { recursive: true });
-    let missing: string | undefined;
-    for (const patch of ablation.patches) {
-      const file = join(target, "src", patch.file);
-      const text = await readFile(file, "utf8");
-      const option = patch.options.find(
-        ([pattern]) => text.search(pattern) !== -1,
-      );
-      if (option === undefined) {
-        missing = `${patch.file}: the code has changed (${patch.options.map(([pattern]) => String(pattern)).join(" or ")} not found)`;
+    let text = bundle;
+    for (const [pattern, replacement] of ablation.patches) {
+      const found = text.match(pattern)?.length ?? 0;
+      if (found !== 1) {
+        skipped[ablation.name] =
+          `not applicable (found ${found}×): ${String(pattern)}`;
         break;
       }
-      const [pattern, replacement] = option;
-      await writeFile(
-        file,
-        text.replace(pattern, () => replacement),
-      );
+      text = text.replace(pattern, () => replacement);
     }
-    if (missing === undefined)
-      entries[ablation.name] = join(target, "src", "index.js");
-    else skipped[ablation.name] = missing;
+    if (skipped[ablation.name] !== undefined) continue;
+    // .mjs: an ES module without a package.json next to it.
+    const file = join(into, `${ablation.name}.mjs`);
+    await writeFile(file, text);
+    entries[ablation.name] = file;
   }
   return { entries, skipped };
 }
@@ -243,15 +218,11 @@ async function prepareAblations(
 
 type Micro = [name: string, run: (iterations: number) => unknown];
 
-async function makeMicros(entry: string): Promise<Micro[]> {
-  type ApiPromiseModule = typeof import("../../src/api-promise.js");
-  const { NottePromise } = (await import(
-    pathToFileURL(entry.replace(/index\.js$/, "api-promise.js")).href
-  )) as ApiPromiseModule;
+function makeMicros(): Micro[] {
   const url = `http://127.0.0.1:1/agents/${BENCH_AGENT_ID}/stop?session_id=${BENCH_SESSION_ID}`;
-  const oneHeader = { authorization: "Bearer sk_bench_0123456789abcdef" };
-  const fourHeaders = {
-    authorization: "Bearer sk_bench_0123456789abcdef",
+  const authorization = "Bearer sk_bench_0123456789abcdef";
+  const defaultHeaders = {
+    authorization,
     accept: "application/json",
     "x-notte-sdk-version": "0.1.0",
     "x-notte-request-origin": "notte-api-client",
@@ -272,8 +243,10 @@ async function makeMicros(entry: string): Promise<Micro[]> {
       for (let i = 0; i < iterations; i++) sink = await fn();
       return sink;
     };
-  const request = (): Request =>
-    new Request(url, { method: "DELETE", headers: fourHeaders });
+  const clientHeaders = (): Record<string, string> => ({
+    ...defaultHeaders,
+    "idempotency-key": randomUUID(),
+  });
   return [
     [
       "new AbortController() + .signal",
@@ -285,28 +258,36 @@ async function makeMicros(entry: string): Promise<Micro[]> {
     ],
     ["crypto.randomUUID()", loop(() => randomUUID())],
     [
-      "new Request(url, 1 header)",
-      loop(() => new Request(url, { method: "DELETE", headers: oneHeader })),
-    ],
-    ["new Request(url, 4 headers)", loop(request)],
-    [
-      "… then new Request(it) (fetch without init)",
-      loop(() => new Request(request())),
-    ],
-    [
-      "… then new Request(it, { signal }) (fetch with init)",
+      "new Request(url, 1 header), new Request(it) (openapi-fetch, then fetch)",
       loop(
-        () => new Request(request(), { signal: new AbortController().signal }),
+        () =>
+          new Request(
+            new Request(url, { method: "DELETE", headers: { authorization } }),
+          ),
       ),
     ],
     [
-      "… then headers.has + headers.set(idempotency-key)",
-      loop(() => {
-        const made = request();
-        if (!made.headers.has("idempotency-key"))
-          made.headers.set("idempotency-key", randomUUID());
-        return made;
-      }),
+      "new Request(url, 4 headers)",
+      loop(
+        () => new Request(url, { method: "DELETE", headers: defaultHeaders }),
+      ),
+    ],
+    [
+      "new Request(url, 4 headers + randomUUID key)",
+      loop(
+        () => new Request(url, { method: "DELETE", headers: clientHeaders() }),
+      ),
+    ],
+    [
+      "… + new AbortController's signal (the client's)",
+      loop(
+        () =>
+          new Request(url, {
+            method: "DELETE",
+            headers: clientHeaders(),
+            signal: new AbortController().signal,
+          }),
+      ),
     ],
     ["JSON.parse of the 1.2 kB body", loop(() => JSON.parse(body) as unknown)],
     [
@@ -473,7 +454,7 @@ async function measureHarness(
 
 async function worker(settings: AnatomySettings, entry: string): Promise<void> {
   const deadline = new Deadline(settings.budgetMs);
-  // Outside the project (the copies hold .d.ts files its tsconfig would pick up), linked to its node_modules.
+  // For the patched copies; its node_modules links to the project's.
   const scratch = await mkdtemp(join(tmpdir(), "notte-bench-anatomy-"));
   await linkNodeModules(scratch);
   const raw: AnatomyRaw = {
@@ -487,7 +468,7 @@ async function worker(settings: AnatomySettings, entry: string): Promise<void> {
     loadAfter: [],
   };
   try {
-    const micros = await makeMicros(entry);
+    const micros = makeMicros();
     for (const [name] of micros) raw.microNsPerOp[name] = [];
     const microDeadline = new Deadline(settings.budgetMs / 6);
     for (

@@ -383,12 +383,28 @@ describe("unusable success answers", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("turns a body cut off mid-way into a NotteConnectionError", async () => {
-    server.failNext({ truncate: true });
+  it("retries a body cut off mid-way, then reports NotteConnectionError", async () => {
+    server.failNext({ truncate: true, times: 3 });
     const error = await rejectionOf(
-      client().agents.stop({ agentId: "a", sessionId: "s" }),
+      client({ maxRetries: 2 }).agents.stop(
+        { agentId: "a", sessionId: "s" },
+        { timeoutMs: 2000 },
+      ),
     );
     expect(error).toBeInstanceOf(NotteConnectionError);
+    expect(error).not.toBeInstanceOf(NotteTimeoutError);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it("recovers from a body cut off once", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    server.failNext({ truncate: true });
+    const status = await client().agents.stop({
+      agentId: "a1",
+      sessionId: "s1",
+    });
+    expect(status.status).toBe("closed");
+    expect(server.requests).toHaveLength(2);
   });
 });
 
@@ -501,15 +517,19 @@ describe("time limits and cancellation", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it("bounds the body read by the same timeout", async () => {
-    server.failNext({ status: 200, delayMs: 0, hang: true });
+  it("bounds the body read by the same timeout, and retries it", async () => {
+    server.failNext({ stall: true, times: 2 });
     const error = await rejectionOf(
-      client({ maxRetries: 0 }).agents.stop(
+      client({ maxRetries: 1 }).agents.stop(
         { agentId: "a", sessionId: "s" },
-        { timeoutMs: 100 },
+        { timeoutMs: 150 },
       ),
     );
     expect(error).toBeInstanceOf(NotteTimeoutError);
+    // Both attempts got their headers: the timer ran out while reading the body.
+    expect(server.requests.map((request) => request.status)).toEqual([
+      200, 200,
+    ]);
   });
 
   it("stops at once when the caller aborts during a request, without retrying", async () => {
@@ -683,6 +703,87 @@ describe("the raw openapi-fetch client", () => {
   });
 });
 
+describe("the raw client's guards", () => {
+  const stopPath = "/agents/{agent_id}/stop" as const;
+
+  it("refuses a dot-segment path parameter without sending", async () => {
+    for (const agent_id of [".", ".."]) {
+      const error = await rejectionOf(
+        client().raw.DELETE(stopPath, {
+          params: { path: { agent_id }, query: { session_id: "s" } },
+        }),
+      );
+      expect(error).toBeInstanceOf(NotteInvalidRequestError);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("turns a success that is not JSON into a NotteApiError", async () => {
+    server.failNext({ status: 200, body: "<html>hi</html>" });
+    const error = await rejectionOf(
+      client().raw.DELETE(stopPath, {
+        params: { path: { agent_id: "a" }, query: { session_id: "s" } },
+      }),
+    );
+    expect(error).toBeInstanceOf(NotteApiError);
+    expect(error).toMatchObject({ status: 200, body: "<html>hi</html>" });
+  });
+
+  it("times out a stalled body and retries it", async () => {
+    server.failNext({ stall: true, times: 2 });
+    const error = await rejectionOf(
+      client({ timeoutMs: 150, maxRetries: 1 }).raw.DELETE(stopPath, {
+        params: { path: { agent_id: "a" }, query: { session_id: "s" } },
+      }),
+    );
+    expect(error).toBeInstanceOf(NotteTimeoutError);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("reports a request it cannot build as NotteInvalidRequestError", async () => {
+    const error = await rejectionOf(
+      client().raw.DELETE(stopPath, {
+        params: { path: { agent_id: "a" }, query: { session_id: "s" } },
+        headers: { "x-bad": "a\nb" },
+      }),
+    );
+    expect(error).toBeInstanceOf(NotteInvalidRequestError);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe("the fetch option", () => {
+  it("is called with the input and an init to forward as they are", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    const seen: string[] = [];
+    const notte = client({
+      fetch: (input, init) => {
+        seen.push(
+          `${init.method ?? (input as Request).method} ${typeof input}`,
+        );
+        return fetch(input, init);
+      },
+    });
+    await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
+    await notte.raw.DELETE("/agents/{agent_id}/stop", {
+      params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
+    });
+    expect(seen).toEqual(["DELETE string", "DELETE object"]);
+    expect(server.requests.every((request) => request.authorized)).toBe(true);
+  });
+
+  it("fails the attempt, not hangs, when it resolves to something that is not a response", async () => {
+    const notte = client({
+      maxRetries: 0,
+      fetch: async () => undefined as unknown as Response,
+    });
+    const error = await rejectionOf(
+      notte.agents.stop({ agentId: "a", sessionId: "s" }),
+    );
+    expect(error).toBeInstanceOf(NotteConnectionError);
+  });
+});
+
 describe("the API key stays secret", () => {
   const key = "sk_live_SECRET_0123456789";
 
@@ -714,6 +815,20 @@ describe("the API key stays secret", () => {
       expect(text).not.toContain(key);
       expect(text).not.toContain("SECRET");
     }
+  });
+
+  it("a logger that throws changes nothing about the call", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    server.failNext({ status: 503, headers: { "retry-after-ms": "1" } });
+    const explode = () => {
+      throw new Error("logger broke");
+    };
+    const notte = client({
+      logLevel: "debug",
+      logger: { error: explode, warn: explode, info: explode, debug: explode },
+    });
+    const status = await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
+    expect(status.status).toBe("closed");
   });
 
   it("logs nothing by default", async () => {

@@ -30,8 +30,12 @@ describe("new NotteClient()", () => {
     expect(new NotteClient().baseUrl).toBe("https://staging.notte.example/v1");
   });
 
-  it("defaults to the production API", () => {
+  it("defaults to the production API, an empty NOTTE_API_URL counting as unset", () => {
     vi.stubEnv("NOTTE_API_URL", undefined);
+    expect(new NotteClient({ apiKey: KEY }).baseUrl).toBe(
+      "https://api.notte.cc",
+    );
+    vi.stubEnv("NOTTE_API_URL", "");
     expect(new NotteClient({ apiKey: KEY }).baseUrl).toBe(
       "https://api.notte.cc",
     );
@@ -108,6 +112,11 @@ describe("new NotteClient()", () => {
       "an Authorization header (the key has its own option)",
       { headers: { Authorization: "Bearer other" } },
       /"Authorization" is set by the client \(use apiKey\)/,
+    ],
+    [
+      "headers given as a Headers object (only plain objects are read)",
+      { headers: new Headers({ "x-a": "1" }) },
+      /plain object/,
     ],
     [
       "a fixed Idempotency-Key for every request",

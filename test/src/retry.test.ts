@@ -94,6 +94,10 @@ describe("server-stated waits", () => {
     expect(retryDelayMs(0, answer(503, { "retry-after": "" }), 0, NOW)).toBe(
       500,
     );
+    // Date.parse reads "-5" as a date in 2001: that must not mean "retry at once".
+    expect(retryDelayMs(0, answer(503, { "retry-after": "-5" }), 0, NOW)).toBe(
+      500,
+    );
   });
   it("reports the stated wait however long it is", () => {
     expect(
