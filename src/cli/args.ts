@@ -108,8 +108,11 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
       `expected one <agent-id>, got ${positionals.length} arguments`,
     );
   }
+  // An empty or blank id is a missing argument (exit 2), not a request the API refused.
+  if (positionals[0]?.trim() === "") return usageError("<agent-id> is empty");
   const sessionId = values["session-id"]?.[0];
   if (sessionId === undefined) return usageError("missing --session-id <id>");
+  if (sessionId.trim() === "") return usageError("--session-id is empty");
   if (values.json === true && values.quiet === true) {
     return usageError("--json and --quiet exclude each other");
   }

@@ -571,16 +571,6 @@ describe("notte-agent-stop: the API refused (exit 4)", () => {
       ["..", "--session-id", "s1"],
       /NotteInvalidRequestError: agentId "\.\." is a dot segment/,
     ],
-    [
-      "an empty session id",
-      ["a1", "--session-id="],
-      /NotteInvalidRequestError: sessionId must not be empty/,
-    ],
-    [
-      "a blank agent id",
-      [" ", "--session-id", "s1"],
-      /NotteInvalidRequestError: agentId must not be empty/,
-    ],
   ] as [string, string[], RegExp][])(
     "%s: refused before sending",
     async (_name, args, message) => {
@@ -590,6 +580,24 @@ describe("notte-agent-stop: the API refused (exit 4)", () => {
       expect(server.requests).toHaveLength(0);
     },
   );
+});
+
+describe("notte-agent-stop: an empty id is a usage error (exit 2)", () => {
+  it.each([
+    ["an empty session id", ["a1", "--session-id="], /--session-id is empty/],
+    [
+      "a blank session id",
+      ["a1", "--session-id", "  "],
+      /--session-id is empty/,
+    ],
+    ["an empty agent id", ["", "--session-id", "s1"], /<agent-id> is empty/],
+    ["a blank agent id", [" ", "--session-id", "s1"], /<agent-id> is empty/],
+  ] as [string, string[], RegExp][])("%s", async (_name, args, message) => {
+    const run = await runCli([...args, ...target]);
+    expect(run.code).toBe(2);
+    expect(expectOneErrorLine(run)).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
 });
 
 describe("notte-agent-stop: the API or the network failed (exit 5)", () => {
