@@ -50,11 +50,21 @@ export async function writeFiles(
 ): Promise<WriteResult> {
   const changed: [path: string, contents: string][] = [];
   const unchanged: string[] = [];
+  // What each changed file held before, to put back if a later rename fails.
+  const previous = new Map<string, string | undefined>();
   for (const [path, contents] of files) {
-    if ((await readIfExists(join(root, path))) === contents)
+    const current = await readIfExists(join(root, path));
+    if (current === contents) {
       unchanged.push(path);
-    else changed.push([path, contents]);
+    } else {
+      changed.push([path, contents]);
+      previous.set(join(root, path), current);
+    }
   }
+  // The owned directory's files first, the document (openapi.json) last: the
+  // document is the source of truth, replaced only once its outputs are.
+  const inOwnedDir = (path: string): boolean => path.startsWith(`${ownedDir}/`);
+  changed.sort(([a], [b]) => Number(inOwnedDir(b)) - Number(inOwnedDir(a)));
   const extra = (await listExtra(root, files, ownedDir)).map((s) => s.path);
 
   const temporary: [temp: string, target: string][] = [];
@@ -88,6 +98,17 @@ export async function writeFiles(
     } catch (error) {
       await Promise.all(
         temporary.slice(i).map(([t]) => unlink(t).catch(() => undefined)),
+      );
+      // Put back the files already replaced, so nothing is left half-updated.
+      await Promise.all(
+        temporary.slice(0, i).map(([, done]) => {
+          const before = previous.get(done);
+          return (
+            before === undefined
+              ? unlink(done)
+              : writeFile(done, before, "utf8")
+          ).catch(() => undefined);
+        }),
       );
       throw new PipelineError(
         `cannot replace ${target}: ${describeError(error)}`,

@@ -405,7 +405,8 @@ describe("writeFiles and findStaleFiles", () => {
         { path: "generated/old.ts", reason: "extra" },
       ]);
       expect(await writeFiles(root, files, "generated")).toEqual({
-        written: ["openapi.json", "generated/new.ts"],
+        // The outputs first, the document they come from last.
+        written: ["generated/new.ts", "openapi.json"],
         unchanged: ["generated/same.ts"],
         removed: ["generated/old.ts"],
       });
