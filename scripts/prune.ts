@@ -23,15 +23,6 @@ import {
 export interface PruneOptions {
   /** The operationIds to keep (in `paths` or in `webhooks`). At least one. */
   readonly operations: readonly string[];
-  /**
-   * Which entries of the root `tags` list to keep:
-   * - `"all"` (default): the whole list, unchanged. The tag list is
-   *   document-level metadata like `info`; it has no effect on the generated
-   *   types, and keeping it makes a pull of the full Notte document reproduce
-   *   the committed openapi.json (whose tag list is the full one).
-   * - `"used"`: only the tags named by a kept operation.
-   */
-  readonly tags?: "all" | "used";
 }
 
 /**
@@ -41,8 +32,8 @@ export interface PruneOptions {
  * Kept:
  * - every root key except `paths`, `webhooks` and `components`, in the
  *   source's key order (`openapi`, `info`, `servers`, `security`,
- *   `jsonSchemaDialect`, `externalDocs`, `x-*`...), and `tags` per
- *   {@link PruneOptions.tags};
+ *   `jsonSchemaDialect`, `externalDocs`, `x-*`...), and of `tags` the
+ *   entries a kept operation names;
  * - in `paths`: each path item with at least one kept operation, with its
  *   other methods removed and its non-operation keys (`parameters`,
  *   `summary`, `servers`, `x-*`...) kept;
@@ -104,7 +95,7 @@ export function pruneDocument(
     } else if (key === "components") {
       const components = closure.keptComponents();
       if (components !== undefined) setKey(result, key, components);
-    } else if (key === "tags" && options.tags === "used") {
+    } else if (key === "tags") {
       setKey(result, key, usedTags(value, selected));
     } else {
       setKey(result, key, structuredClone(value));

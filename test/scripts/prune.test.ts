@@ -228,13 +228,8 @@ describe("pruneDocument", () => {
     ]);
   });
 
-  test("keeps every tag by default, only the used ones with tags: used", () => {
-    expect(pruned["tags"]).toEqual([{ name: "kept" }, { name: "dropped" }]);
-    const used = pruneDocument(fullDocument(), {
-      operations: ["keep_me"],
-      tags: "used",
-    });
-    expect(used["tags"]).toEqual([{ name: "kept" }]);
+  test("keeps only the tags a kept operation names", () => {
+    expect(pruned["tags"]).toEqual([{ name: "kept" }]);
   });
 
   test("does not modify its input", () => {
