@@ -18,9 +18,10 @@
  * - Responses (values the caller receives): breaking when the caller may get
  *   something its code does not expect, or loses something it relies on. A
  *   success (2xx) response or one of its media types removed; a property
- *   removed, or no longer required (it may now be missing); a type widened or
- *   changed (the response may now be `null`, or an `integer` instead of a
- *   `string`); an enum value added (code handling every known value misses
+ *   removed, or no longer required (it may now be missing); a type widened,
+ *   changed or narrowed (the response may now be `null`; it no longer returns
+ *   `null`, as the issue lists: code and fixtures typed against the old shape,
+ *   `answer: null` in a test object say, stop compiling); an enum value added (code handling every known value misses
  *   it) or removed (the issue lists it, and TypeScript rejects comparisons
  *   with a literal that is no longer in the type, so callers' code stops
  *   compiling).
@@ -28,9 +29,7 @@
  * Not breaking: descriptions, titles, examples, formats; new operations,
  * optional parameters, optional request properties, response properties;
  * request types widened (an enum value added to a request parameter, `null`
- * now accepted); constraints loosened; responses narrowed other than enums
- * (`string | null` → `string` cannot surprise a caller that handled both,
- * and TypeScript still compiles its `=== null` checks).
+ * now accepted); constraints loosened.
  */
 import {
   canonicalJson,
@@ -589,6 +588,9 @@ class SchemaComparer {
       const gained = [...newTypes].filter((t) => !accepts(oldTypes, t));
       if (gained.length > 0)
         add(`may now be ${gained.map(typeLabel).join(" or ")}`);
+      const lost = [...oldTypes].filter((t) => !accepts(newTypes, t));
+      if (lost.length > 0)
+        add(`no longer returns ${lost.map(typeLabel).join(" or ")}`);
     }
 
     // Enums (and const).

@@ -186,6 +186,17 @@ describe("diffDocuments: breaking changes", () => {
       ),
     ).toEqual([
       'stop: response 200 (application/json): property "count": may now be string',
+      'stop: response 200 (application/json): property "count": no longer returns integer',
+    ]);
+  });
+
+  test("a response property's type narrowed", () => {
+    expect(
+      breaking(
+        (doc) => (schemas(doc).Status.properties.answer = { type: "string" }),
+      ),
+    ).toEqual([
+      'stop: response 200 (application/json): property "answer": no longer returns null',
     ]);
   });
 
@@ -280,10 +291,6 @@ describe("diffDocuments: changes that are not breaking", () => {
     [
       "a new response status",
       (doc) => (op(doc).responses["201"] = { description: "created" }),
-    ],
-    [
-      "a response narrowed from string | null to string",
-      (doc) => (schemas(doc).Status.properties.answer = { type: "string" }),
     ],
     [
       "a response property made required",
