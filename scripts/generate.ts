@@ -250,21 +250,24 @@ async function readCommitted(root: string): Promise<OpenApiDocument> {
   return doc;
 }
 
-async function regenerate(root: string): Promise<number> {
+/** What generated/ should hold for the committed openapi.json. */
+async function emitFromCommitted(root: string): Promise<Map<string, string>> {
   const doc = await readCommitted(root);
   const { emitGenerated } = await import("./emit.js");
+  return emitGenerated(doc, await prettierOptions(root));
+}
+
+async function regenerate(root: string): Promise<number> {
+  const files = await emitFromCommitted(root);
   const { writeFiles } = await import("./write.js");
-  const files = await emitGenerated(doc, await prettierOptions(root));
   const result = await writeFiles(root, files, GENERATED_DIR);
   printWriteResult(result);
   return 0;
 }
 
 async function check(root: string): Promise<number> {
-  const doc = await readCommitted(root);
-  const { emitGenerated } = await import("./emit.js");
+  const files = await emitFromCommitted(root);
   const { findStaleFiles } = await import("./write.js");
-  const files = await emitGenerated(doc, await prettierOptions(root));
   const stale = await findStaleFiles(root, files, GENERATED_DIR);
   if (stale.length === 0) {
     out(`${GENERATED_DIR}/ is up to date with openapi.json`);

@@ -151,11 +151,15 @@ function stderrLogger(secrets: readonly string[]): NotteLogger {
       details === undefined ? message : format("%s %o", message, details);
     process.stderr.write(`${redact(`${level}: ${text}`, secrets)}\n`);
   };
+  const lineAt =
+    (level: keyof NotteLogger) =>
+    (message: string, details?: Record<string, unknown>): void =>
+      line(level, message, details);
   return {
-    error: (message, details) => line("error", message, details),
-    warn: (message, details) => line("warn", message, details),
-    info: (message, details) => line("info", message, details),
-    debug: (message, details) => line("debug", message, details),
+    error: lineAt("error"),
+    warn: lineAt("warn"),
+    info: lineAt("info"),
+    debug: lineAt("debug"),
   };
 }
 

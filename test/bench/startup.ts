@@ -7,17 +7,9 @@
  * not dilute the ratio) and reports it on stdout; the process's wall time is
  * kept too. The variants alternate run by run, after a few unrecorded runs
  * that warm the file cache.
- *
- * A what-if variant imports the same dist/ bundled into one file by esbuild
- * (openapi-fetch left external): how much of the import time is the number
- * of modules rather than their code.
  */
-import { mkdir, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
 import {
-  BENCH_DIR,
   builtPackage,
   Deadline,
   fmtNumber,
@@ -42,11 +34,7 @@ export const DEFAULT_STARTUP_SETTINGS: StartupSettings = {
 
 const BUDGET = 1.3;
 
-type Target = "notte" | "openapiFetch" | "nothing" | "bundled";
-
-/** Under test/bench/results/ (gitignored), so its `openapi-fetch` import resolves from the project. */
-const BUNDLE_DIR = join(BENCH_DIR, "results", `import-${process.pid}`);
-const BUNDLE_FILE = join(BUNDLE_DIR, "index.mjs");
+type Target = "notte" | "openapiFetch" | "nothing";
 
 /** The module each variant imports; `nothing` imports a built-in already loaded, as a floor. */
 function specifiers(entry: string): Record<Target, string> {
@@ -54,7 +42,6 @@ function specifiers(entry: string): Record<Target, string> {
     notte: pathToFileURL(entry).href,
     openapiFetch: "openapi-fetch",
     nothing: "node:path",
-    bundled: pathToFileURL(BUNDLE_FILE).href,
   };
 }
 
@@ -91,22 +78,7 @@ export async function runStartupPart(
 ): Promise<PartResult> {
   const settings = { ...DEFAULT_STARTUP_SETTINGS, ...overrides };
   const { entry, note: buildNote } = await builtPackage();
-  await mkdir(BUNDLE_DIR, { recursive: true });
-  try {
-    await build({
-      entryPoints: [entry],
-      outfile: BUNDLE_FILE,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "es2022",
-      external: ["openapi-fetch"],
-      logLevel: "silent",
-    });
-    return await measure(settings, specifiers(entry), buildNote);
-  } finally {
-    await rm(BUNDLE_DIR, { recursive: true, force: true });
-  }
+  return measure(settings, specifiers(entry), buildNote);
 }
 
 async function measure(
@@ -114,7 +86,7 @@ async function measure(
   specifier: Record<Target, string>,
   buildNote: string,
 ): Promise<PartResult> {
-  const targets: Target[] = ["notte", "openapiFetch", "nothing", "bundled"];
+  const targets: Target[] = ["notte", "openapiFetch", "nothing"];
   for (let index = 0; index < settings.warmupRuns; index++) {
     for (const target of targets) await sample(specifier[target]);
   }
@@ -123,13 +95,11 @@ async function measure(
     notte: [],
     openapiFetch: [],
     nothing: [],
-    bundled: [],
   };
   const processMs: Record<Target, number[]> = {
     notte: [],
     openapiFetch: [],
     nothing: [],
-    bundled: [],
   };
   for (
     let run = 0;
@@ -146,13 +116,11 @@ async function measure(
     notte: summarize(importMs.notte),
     openapiFetch: summarize(importMs.openapiFetch),
     nothing: summarize(importMs.nothing),
-    bundled: summarize(importMs.bundled),
   };
   const processes = {
     notte: summarize(processMs.notte),
     openapiFetch: summarize(processMs.openapiFetch),
     nothing: summarize(processMs.nothing),
-    bundled: summarize(processMs.bundled),
   };
   // Runs of one round are next to each other in time: pair them.
   const importRatio = summarize(
@@ -160,9 +128,6 @@ async function measure(
   );
   const processRatio = summarize(
     pairedRatios(processMs.notte, processMs.openapiFetch),
-  );
-  const bundledRatio = summarize(
-    pairedRatios(importMs.bundled, importMs.openapiFetch),
   );
   const ms = (value: number, relIqr: number): string =>
     `${fmtNumber(value, 2)} ms ±${Math.round((relIqr * 100) / 2)}%`;
@@ -179,19 +144,6 @@ async function measure(
       ratio: `${fmtRatio(importRatio.median)} (${fmtRatio(imports.notte.median / imports.openapiFetch.median)} of medians)`,
       budget: `≤ ${BUDGET.toFixed(2)}× openapi-fetch`,
       met: importRatio.median <= BUDGET,
-    },
-    {
-      part: "import",
-      measure: "what-if: dist bundled into 1 file",
-      pkg: ms(imports.bundled.median, imports.bundled.relIqr),
-      openapiFetch: ms(
-        imports.openapiFetch.median,
-        imports.openapiFetch.relIqr,
-      ),
-      baseline: "",
-      ratio: fmtRatio(bundledRatio.median),
-      budget: `≤ ${BUDGET.toFixed(2)}× openapi-fetch`,
-      met: bundledRatio.median <= BUDGET,
     },
     {
       part: "import",
@@ -216,7 +168,7 @@ async function measure(
       settings,
       importMs,
       processMs,
-      summary: { imports, processes, importRatio, processRatio, bundledRatio },
+      summary: { imports, processes, importRatio, processRatio },
     },
     notes,
   };
