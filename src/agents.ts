@@ -253,7 +253,7 @@ function headersFromOptions(
 }
 
 /** A body's JSON when it is JSON, else its text as is (`""` when empty). */
-function parseBody(text: string): unknown {
+export function parseBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

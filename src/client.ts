@@ -3,7 +3,7 @@ import createClient, {
   type Client,
 } from "openapi-fetch";
 import type { paths } from "../generated/notte-api.js";
-import { Agents, checkNotDotSegment } from "./agents.js";
+import { Agents, checkNotDotSegment, parseBody } from "./agents.js";
 import {
   resolveConfig,
   type ClientConfig,
@@ -74,17 +74,13 @@ function createRawClient(config: ClientConfig): NotteRawClient {
       const { status, statusText, headers } = response;
       // The API answers JSON: a success that is not JSON is the API's fault,
       // not a SyntaxError for openapi-fetch to throw while parsing it.
-      if (response.ok && text !== "") {
-        try {
-          JSON.parse(text);
-        } catch {
-          throw new NotteApiError(
-            status,
-            headers,
-            text,
-            `${status} answer is not JSON`,
-          );
-        }
+      if (response.ok && text !== "" && parseBody(text) === text) {
+        throw new NotteApiError(
+          status,
+          headers,
+          text,
+          `${status} answer is not JSON`,
+        );
       }
       // send read the body (under the attempt's timer); hand openapi-fetch the same bytes.
       return new Response(text === "" ? null : text, {
@@ -96,38 +92,28 @@ function createRawClient(config: ClientConfig): NotteRawClient {
   });
 }
 
-const RAW_METHODS = [
-  "GET",
-  "PUT",
-  "POST",
-  "DELETE",
-  "OPTIONS",
-  "HEAD",
-  "PATCH",
-  "TRACE",
-  "request",
-] as const;
-
 /**
  * `client` with every request method wrapped so that what is left to throw
  * after `send` (openapi-fetch refusing to build a request from bad arguments)
  * is a {@link NotteInvalidRequestError}, not a bare `TypeError` or `Error`.
  */
 function guardRawClient(client: NotteRawClient): NotteRawClient {
-  const guarded = { ...client };
-  for (const method of RAW_METHODS) {
-    const call = client[method] as (...args: unknown[]) => Promise<unknown>;
-    // The wrapper keeps the method's generic signature; TypeScript cannot
-    // express "same function type" through this loop, hence the cast.
-    (guarded as Record<string, unknown>)[method] = (...args: unknown[]) =>
-      call(...args).catch((error: unknown) => {
-        throw error instanceof NotteError
-          ? error
-          : new NotteInvalidRequestError(
-              `raw request could not be built: ${error instanceof Error ? error.message : String(error)}`,
-              { cause: error },
-            );
-      });
+  // Its methods as plain functions, so the loop can wrap them; TypeScript
+  // cannot carry each method's generic signature through it, hence the casts.
+  const methods = { ...client } as unknown as Record<
+    string,
+    (...args: unknown[]) => Promise<unknown>
+  >;
+  // The request methods: `request` and the upper-case HTTP verbs (not `use`/`eject`).
+  for (const [name, method] of Object.entries(methods)) {
+    if (name === "request" || name === name.toUpperCase()) {
+      methods[name] = (...args) =>
+        method(...args).catch((error: unknown) => {
+          throw error instanceof NotteError
+            ? error
+            : new NotteInvalidRequestError(String(error), { cause: error });
+        });
+    }
   }
-  return guarded;
+  return methods as unknown as NotteRawClient;
 }

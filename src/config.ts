@@ -76,7 +76,8 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
   if (typeof options !== "object" || options === null) {
     throw new NotteConfigError("NotteClient options must be an object");
   }
-  const env = readEnvironment();
+  // `process` is absent in browsers and some edge runtimes: there the options say everything.
+  const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
 
   const apiKey = options.apiKey ?? env.NOTTE_API_KEY;
   if (apiKey === undefined || apiKey === "") {
@@ -282,9 +283,4 @@ function isLogger(value: unknown): value is NotteLogger {
       (level) => level === "off" || typeof value[level] === "function",
     )
   );
-}
-
-// `process` is absent in browsers and some edge runtimes: there the options must say everything.
-function readEnvironment(): Record<string, string | undefined> {
-  return globalThis.process?.env ?? {};
 }
