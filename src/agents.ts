@@ -64,9 +64,10 @@ export function stopUrl(
   return `${baseUrl}${STOP_PATH_HEAD}${encodeURIComponent(agentId)}${STOP_PATH_TAIL}${STOP_QUERY}${encodeURIComponent(sessionId)}`;
 }
 
-// The required fields of the generated type, checked on every answer. The two
-// type assertions below fail to compile when the document changes which fields
-// are required or which statuses exist, so this list cannot drift from it.
+// The required fields and the statuses of the generated type, checked on
+// every answer. The two type assertions below fail to compile when the
+// document changes which fields are required or which statuses exist, so
+// these lists cannot drift from it.
 type RequiredKeys<T> = {
   [K in keyof T]-?: object extends Pick<T, K> ? never : K;
 }[keyof T];
@@ -76,23 +77,20 @@ const REQUIRED_STRING_FIELDS = [
   "session_id",
   "task",
 ] as const;
-const AGENT_STATUSES: readonly string[] = [
-  "active",
-  "closed",
-] satisfies AgentStatus[];
+const AGENT_STATUSES = ["active", "closed"] as const satisfies AgentStatus[];
 type CheckedKeys = (typeof REQUIRED_STRING_FIELDS)[number] | "status";
 const requiredFieldsAreAllChecked: [
   Exclude<RequiredKeys<AgentStatusResponse>, CheckedKeys>,
 ] extends [never]
   ? true
   : never = true;
-const everyStatusIsKnown: [Exclude<AgentStatus, "active" | "closed">] extends [
-  never,
-]
+const everyStatusIsListed: [
+  Exclude<AgentStatus, (typeof AGENT_STATUSES)[number]>,
+] extends [never]
   ? true
   : never = true;
 void requiredFieldsAreAllChecked;
-void everyStatusIsKnown;
+void everyStatusIsListed;
 
 /** The agent operations: `notte.agents`. */
 export class Agents {
@@ -294,7 +292,7 @@ function agentStatusProblem(body: unknown): string | undefined {
   }
   if (
     typeof body.status !== "string" ||
-    !AGENT_STATUSES.includes(body.status)
+    !(AGENT_STATUSES as readonly string[]).includes(body.status)
   ) {
     return `field status is ${JSON.stringify(body.status) ?? "missing"}, expected one of ${AGENT_STATUSES.join(", ")}`;
   }
