@@ -186,16 +186,7 @@ export async function runGeneratePart(
       pruned: {
         label: "pull large doc, prune to agent_stop",
         command: "npm",
-        args: [
-          "run",
-          "generate",
-          "--silent",
-          "--",
-          "--pull",
-          large.path,
-          "--operations",
-          "agent_stop",
-        ],
+        args: pullArgs(large.path, "agent_stop"),
         rounds: settings.rounds,
       },
       largeCli: {
@@ -213,16 +204,7 @@ export async function runGeneratePart(
       whole: {
         label: "pull large doc, keep all operations",
         command: "npm",
-        args: [
-          "run",
-          "generate",
-          "--silent",
-          "--",
-          "--pull",
-          large.path,
-          "--operations",
-          allIds,
-        ],
+        args: pullArgs(large.path, allIds),
         rounds: settings.wholeRounds,
       },
     };
@@ -361,4 +343,18 @@ export async function runGeneratePart(
   } finally {
     await scratch.remove();
   }
+}
+
+/** `npm run generate` pulling `source`, keeping the listed operations. */
+function pullArgs(source: string, operations: string): string[] {
+  return [
+    "run",
+    "generate",
+    "--silent",
+    "--",
+    "--pull",
+    source,
+    "--operations",
+    operations,
+  ];
 }
