@@ -54,7 +54,9 @@ const flavours: {
     packageType: "commonjs",
     declarationOptions: {
       module: ts.ModuleKind.CommonJS,
-      moduleResolution: ts.ModuleResolutionKind.Node10,
+      // Node10 resolution is deprecated from TypeScript 6; the sources'
+      // relative imports carry their extensions, which Bundler resolves.
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
       esModuleInterop: true,
     },
   },

@@ -47,7 +47,9 @@ export interface TypecheckSettings {
 
 export const DEFAULT_TYPECHECK_SETTINGS: TypecheckSettings = { rounds: 3 };
 
-const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+// TypeScript 6, the JavaScript compiler (aliased as `typescript`), so the
+// counts stay comparable with the README's earlier runs.
+const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc6");
 const CLI = join(ROOT, "node_modules", "openapi-typescript", "bin", "cli.js");
 /** Generated types are kept here between runs (the folder is gitignored), keyed by the document's hash. */
 const CACHE_DIR = join(BENCH_DIR, "results", "cache");

@@ -140,7 +140,7 @@ describe("consumer projects", () => {
       await run(
         process.execPath,
         [
-          join(root, "node_modules/typescript/bin/tsc"),
+          join(root, "node_modules/@typescript/native/bin/tsc"),
           "-p",
           `ts/tsconfig.${mode}.json`,
         ],
