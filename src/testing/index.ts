@@ -14,4 +14,4 @@ export type {
   NotteTestRequest,
   NotteTestServer,
   NotteTestServerOptions,
-} from "./server.js";
+} from "./types.js";
