@@ -14,6 +14,11 @@ import {
   NotteInvalidRequestError,
 } from "./errors.js";
 import { Call, send } from "./send.js";
+import {
+  stopMany,
+  type StopManyOptions,
+  type StopManyResult,
+} from "./stop-many.js";
 import type {
   AgentStatus,
   AgentStatusResponse,
@@ -120,6 +125,24 @@ export class Agents {
     options?: RequestOptions,
   ): NottePromise<AgentStatusResponse> {
     return new NottePromise(this.#stop(params, options));
+  }
+
+  /**
+   * Stops many agents, at most `concurrency` calls at a time (default 8), and resolves to one
+   * result per item, in input order: `{ ok: true, status }` or `{ ok: false, error }`. Never
+   * rejects because an agent failed; the same `(agentId, sessionId)` twice is sent once.
+   *
+   * @example
+   * const results = await notte.agents.stopMany(items, { concurrency: 16 });
+   * const failed = results.filter((r) => !r.ok);
+   *
+   * @throws NotteInvalidRequestError when `items` is not an iterable, or an option is unusable
+   */
+  stopMany(
+    items: Iterable<StopAgentParams>,
+    options?: StopManyOptions,
+  ): Promise<StopManyResult[]> {
+    return stopMany((params, opts) => this.stop(params, opts), items, options);
   }
 
   async #stop(

@@ -5,6 +5,11 @@
  */
 export { NotteClient, type NotteRawClient } from "./client.js";
 export type { RequestOptions } from "./agents.js";
+export type {
+  StopManyOptions,
+  StopManyProgress,
+  StopManyResult,
+} from "./stop-many.js";
 export type { NottePromise, WithResponse } from "./api-promise.js";
 export type { FetchLike, NotteClientOptions } from "./config.js";
 export type { LogLevel, NotteLogger } from "./log.js";
