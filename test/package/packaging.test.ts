@@ -1,20 +1,16 @@
 /**
  * The package as users get it: the packed tarball, checked by publint and
- * arethetypeswrong, installed into throwaway consumer projects (ESM, CommonJS,
- * TypeScript under node16, nodenext and bundler resolution) that then run.
- * dist/ is built by test/global-setup.ts before this runs.
+ * arethetypeswrong, installed into a throwaway consumer project (ESM and
+ * CommonJS) that then runs on this Node. dist/ is built by
+ * test/global-setup.ts before this runs. Other runtimes and TypeScript
+ * versions: test/runtimes/.
  */
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNotteTestServer } from "../../src/testing/index.js";
+import { installConsumer, root, run } from "./consumer.js";
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 
 let work: string;
@@ -22,34 +18,11 @@ let tarball: string;
 let consumer: string;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "notte-pack-"));
-  // dist/ is fresh from the global setup, so packing needs no second build.
-  const { stdout } = await run(
-    "npm",
-    ["pack", "--ignore-scripts", "--json", "--pack-destination", work],
-    {
-      cwd: root,
-    },
-  );
-  const [packed] = JSON.parse(stdout) as { filename: string }[];
-  tarball = join(work, packed!.filename);
-
-  consumer = join(work, "consumer");
-  await writeFiles(consumer, CONSUMER_FILES);
-  await run(
-    "npm",
-    [
-      "install",
-      "--no-audit",
-      "--no-fund",
-      "--prefer-offline",
-      "--ignore-scripts",
-      tarball,
-    ],
-    {
-      cwd: consumer,
-    },
-  );
+  ({
+    work,
+    tarball,
+    dir: consumer,
+  } = await installConsumer("notte-pack-", CONSUMER_FILES));
 }, 180_000);
 
 afterAll(async () => {
@@ -134,31 +107,6 @@ describe("consumer projects", () => {
     });
   });
 
-  it.each(["node16", "nodenext", "bundler"])(
-    "TypeScript (%s): type-checks and emits no runtime import",
-    async (mode) => {
-      await run(
-        process.execPath,
-        [
-          join(root, "node_modules/@typescript/native/bin/tsc"),
-          "-p",
-          `ts/tsconfig.${mode}.json`,
-        ],
-        {
-          cwd: consumer,
-        },
-      );
-      const emittedName =
-        mode === "node16" ? "types-only.cjs" : "types-only.js";
-      const emitted = await readFile(
-        join(consumer, "ts", `out-${mode}`, emittedName),
-        "utf8",
-      );
-      expect(emitted).not.toMatch(/notte-api-client|require\(|import /);
-    },
-    60_000,
-  );
-
   it("the bin runs: notte-agent-stop stops an agent", async () => {
     const server = await startNotteTestServer();
     try {
@@ -238,57 +186,6 @@ async function importGraph(entry: string): Promise<string[]> {
   return [...seen];
 }
 
-async function writeFiles(
-  folder: string,
-  files: Record<string, string>,
-): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(folder, name)), { recursive: true });
-    await writeFile(join(folder, name), content);
-  }
-}
-
-const tsconfig = (module: string, moduleResolution: string, mode: string) =>
-  JSON.stringify({
-    compilerOptions: {
-      module,
-      moduleResolution,
-      target: "ES2022",
-      lib: ["ES2022", "DOM"],
-      strict: true,
-      types: [],
-      outDir: `out-${mode}`,
-      verbatimModuleSyntax: mode !== "node16",
-    },
-    files:
-      mode === "node16"
-        ? ["types-only.cts", "client.cts"]
-        : ["types-only.ts", "client.ts"],
-  });
-
-const TYPES_ONLY = `import type { AgentStatusResponse, components, operations, paths } from "notte-api-client/types";
-type Status = components["schemas"]["AgentStatus"];
-type StopQuery = operations["agent_stop"]["parameters"]["query"];
-type StopPath = keyof paths;
-const closed: Status = "closed";
-const status: AgentStatusResponse = { agent_id: "a", session_id: "s", created_at: "", task: "t", status: closed };
-const query: StopQuery = { session_id: "s" };
-const path: StopPath = "/agents/{agent_id}/stop";
-// @ts-expect-error not a status the API knows
-const wrong: Status = "paused";
-export const shapes = [status, query, path, wrong];
-`;
-
-const CLIENT_TYPES = `import type { NotteClient, NotteApiError, StopAgentParams } from "notte-api-client";
-export async function stopAll(notte: NotteClient, params: StopAgentParams[]): Promise<string[]> {
-  const statuses = await Promise.all(params.map((p) => notte.agents.stop(p, { timeoutMs: 1000 })));
-  return statuses.map((s) => s.status);
-}
-export function statusOf(error: NotteApiError): number {
-  return error.status;
-}
-`;
-
 const CONSUMER_FILES: Record<string, string> = {
   "package.json": JSON.stringify({
     name: "consumer",
@@ -319,12 +216,4 @@ const { startNotteTestServer } = require("notte-api-client/testing");
   console.log(JSON.stringify({ status, apiVersion: NOTTE_API_VERSION, invalid }));
 })();
 `,
-  "ts/package.json": JSON.stringify({ type: "module" }),
-  "ts/types-only.ts": TYPES_ONLY,
-  "ts/client.ts": CLIENT_TYPES,
-  "ts/types-only.cts": TYPES_ONLY,
-  "ts/client.cts": CLIENT_TYPES,
-  "ts/tsconfig.node16.json": tsconfig("node16", "node16", "node16"),
-  "ts/tsconfig.nodenext.json": tsconfig("nodenext", "nodenext", "nodenext"),
-  "ts/tsconfig.bundler.json": tsconfig("esnext", "bundler", "bundler"),
 };
