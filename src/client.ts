@@ -1,23 +1,15 @@
 import createClient, {
+  createQuerySerializer,
   defaultPathSerializer,
-  type Client,
 } from "openapi-fetch";
 import type { paths } from "../generated/notte-api.js";
-import { Agents, checkNotDotSegment, parseBody } from "./agents.js";
-import {
-  resolveConfig,
-  type ClientConfig,
-  type NotteClientOptions,
-} from "./config.js";
-import {
-  NotteApiError,
-  NotteError,
-  NotteInvalidRequestError,
-} from "./errors.js";
-import { Call, send } from "./send.js";
-
-/** The openapi-fetch client behind `notte.raw`, typed with the generated paths. */
-export type NotteRawClient = Client<paths>;
+import { Agents } from "./agents.js";
+import { resolveConfig, type NotteClientOptions } from "./config.js";
+import { NotteInvalidRequestError } from "./errors.js";
+import { RateWindow } from "./rate-window.js";
+import { guardRawClient, type NotteRawClient } from "./raw.js";
+import { defaultLimits } from "./request-options.js";
+import type { CallContext } from "./send.js";
 
 /**
  * A client of the Notte API.
@@ -31,9 +23,11 @@ export class NotteClient {
   readonly agents: Agents;
   /**
    * The openapi-fetch client, typed with the generated paths, sending through
-   * the same auth, headers, timeouts and retries as `agents`. Its answers follow
-   * openapi-fetch's `{ data, error, response }` shape; everything else it
-   * throws is one of this package's errors.
+   * the same auth, headers, timeouts, retries, body cap and rate-limit window
+   * as `agents`. Its answers follow openapi-fetch's `{ data, error, response }`
+   * shape; everything it throws is one of this package's errors.
+   * Middleware registered with `raw.use()` sees every request of the client,
+   * `agents.stop` included, once per attempt.
    */
   readonly raw: NotteRawClient;
   /** The API's base URL, as checked and normalised. */
@@ -47,73 +41,30 @@ export class NotteClient {
    */
   constructor(options?: NotteClientOptions) {
     const config = resolveConfig(options);
+    const context: CallContext = {
+      config,
+      rateWindow: config.waitForRateLimit ? new RateWindow() : undefined,
+    };
+    const client = createClient<paths>({
+      baseUrl: config.baseUrl,
+      headers: config.headers,
+      // Built once: openapi-fetch would otherwise build it on every call.
+      querySerializer: createQuerySerializer(),
+      // `.` and `..` survive percent-encoding, and URL parsing would then turn
+      // `/agents/../stop` into `/stop`: another endpoint.
+      pathSerializer: (pathname, pathParams) => {
+        for (const [name, value] of Object.entries(pathParams)) {
+          if (value === "." || value === "..") {
+            throw new NotteInvalidRequestError(
+              `${name} ${JSON.stringify(value)} is a dot segment, not an id`,
+            );
+          }
+        }
+        return defaultPathSerializer(pathname, pathParams);
+      },
+    });
     this.baseUrl = config.baseUrl;
-    this.raw = guardRawClient(createRawClient(config));
-    this.agents = new Agents(config);
+    this.agents = new Agents(context, client, defaultLimits(config));
+    this.raw = guardRawClient(client, context);
   }
-}
-
-function createRawClient(config: ClientConfig): NotteRawClient {
-  return createClient<paths>({
-    baseUrl: config.baseUrl,
-    headers: config.headers,
-    // The same guard as agents.stop: `..` in a path parameter must not reach another endpoint.
-    pathSerializer: (pathname, pathParams) => {
-      for (const [name, value] of Object.entries(pathParams)) {
-        checkNotDotSegment(value, name);
-      }
-      return defaultPathSerializer(pathname, pathParams);
-    },
-    fetch: async (request) => {
-      const { response, text } = await send(
-        config,
-        request,
-        {},
-        new Call(config.timeoutMs, config.maxRetries, request.signal),
-      );
-      const { status, statusText, headers } = response;
-      // The API answers JSON: a success that is not JSON is the API's fault,
-      // not a SyntaxError for openapi-fetch to throw while parsing it.
-      if (response.ok && text !== "" && parseBody(text) === text) {
-        throw new NotteApiError(
-          status,
-          headers,
-          text,
-          `${status} answer is not JSON`,
-        );
-      }
-      // send read the body (under the attempt's timer); hand openapi-fetch the same bytes.
-      return new Response(text === "" ? null : text, {
-        status,
-        statusText,
-        headers,
-      });
-    },
-  });
-}
-
-/**
- * `client` with every request method wrapped so that what is left to throw
- * after `send` (openapi-fetch refusing to build a request from bad arguments)
- * is a {@link NotteInvalidRequestError}, not a bare `TypeError` or `Error`.
- */
-function guardRawClient(client: NotteRawClient): NotteRawClient {
-  // Its methods as plain functions, so the loop can wrap them; TypeScript
-  // cannot carry each method's generic signature through it, hence the casts.
-  const methods = { ...client } as unknown as Record<
-    string,
-    (...args: unknown[]) => Promise<unknown>
-  >;
-  // The request methods: `request` and the upper-case HTTP verbs (not `use`/`eject`).
-  for (const [name, method] of Object.entries(methods)) {
-    if (name === "request" || name === name.toUpperCase()) {
-      methods[name] = (...args) =>
-        method(...args).catch((error: unknown) => {
-          throw error instanceof NotteError
-            ? error
-            : new NotteInvalidRequestError(String(error), { cause: error });
-        });
-    }
-  }
-  return methods as unknown as NotteRawClient;
 }

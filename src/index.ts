@@ -3,8 +3,9 @@
  *
  * @packageDocumentation
  */
-export { NotteClient, type NotteRawClient } from "./client.js";
-export type { RequestOptions } from "./agents.js";
+export { NotteClient } from "./client.js";
+export type { NotteRawClient } from "./raw.js";
+export type { RequestOptions } from "./request-options.js";
 export type {
   StopManyOptions,
   StopManyProgress,
@@ -22,10 +23,12 @@ export {
   NotteConnectionError,
   NotteError,
   NotteInvalidRequestError,
+  NotteMiddlewareError,
   NotteNotFoundError,
   NotteOverloadedError,
   NottePermissionDeniedError,
   NotteRateLimitError,
+  NotteResponseTooLargeError,
   NotteServerError,
   NotteTimeoutError,
   NotteValidationError,

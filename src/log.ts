@@ -1,15 +1,18 @@
+import { redact } from "./redact.js";
+
 /** How much the client tells its logger; `"off"` (the default) tells nothing. */
 export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
 
 /**
- * Where the client's log lines go. `console` fits. Details never hold the API
- * key or the `Authorization` header.
+ * Where the client's log lines go. `console` fits. Lines and details never
+ * hold the API key. A method may be async: what it returns is ignored, and a
+ * rejection (like a throw) changes nothing.
  */
 export interface NotteLogger {
-  error(message: string, details?: Record<string, unknown>): void;
-  warn(message: string, details?: Record<string, unknown>): void;
-  info(message: string, details?: Record<string, unknown>): void;
-  debug(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): unknown;
+  warn(message: string, details?: Record<string, unknown>): unknown;
+  info(message: string, details?: Record<string, unknown>): unknown;
+  debug(message: string, details?: Record<string, unknown>): unknown;
 }
 
 type LogLine = (message: string, details?: Record<string, unknown>) => void;
@@ -26,7 +29,7 @@ export interface Log {
   readonly debug: LogLine | undefined;
 }
 
-/** The log levels, quietest first; `"off"` is not one of them. */
+/** Every value of {@link LogLevel}, quietest first. */
 export const LOG_LEVELS: readonly LogLevel[] = [
   "off",
   "error",
@@ -35,18 +38,28 @@ export const LOG_LEVELS: readonly LogLevel[] = [
   "debug",
 ];
 
-/** Builds the {@link Log} for a logger and a level. */
+/** Builds the {@link Log} for a logger and a level; `secret` is redacted from every line. */
 export function createLog(
   logger: NotteLogger | undefined,
   level: LogLevel,
+  secret: string,
 ): Log {
   const rank = LOG_LEVELS.indexOf(level);
   const lineFor = (lineLevel: Exclude<LogLevel, "off">): LogLine | undefined =>
     logger && rank >= LOG_LEVELS.indexOf(lineLevel)
       ? (message, details) => {
-          // A failing logger must not fail (or change the error of) the call it reports on.
+          // A failing logger, sync or async, must not fail (or change the error of)
+          // the call it reports on, nor crash the process with an unhandled rejection.
           try {
-            logger[lineLevel](`[notte] ${message}`, details);
+            const returned: unknown = logger[lineLevel](
+              redact(`[notte] ${message}`, secret),
+              redact(details, secret),
+            );
+            if (
+              typeof (returned as { then?: unknown } | null)?.then ===
+              "function"
+            )
+              Promise.resolve(returned).catch(ignore);
           } catch {}
         }
       : undefined;
@@ -57,3 +70,5 @@ export function createLog(
     debug: lineFor("debug"),
   };
 }
+
+function ignore(): void {}

@@ -9,7 +9,7 @@ const INITIAL_RETRY_DELAY_MS = 500;
 /** Backoff never grows past this. */
 const MAX_RETRY_DELAY_MS = 8_000;
 /** A server-stated wait longer than this is ignored in favour of the backoff. */
-const MAX_SERVER_DELAY_MS = 60_000;
+export const MAX_SERVER_DELAY_MS = 60_000;
 /** Up to this share of the backoff is taken off at random, so clients spread out. */
 const JITTER_SHARE = 0.25;
 
@@ -23,9 +23,50 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
+ * The wait the answer asks for in so many words, in milliseconds, or
+ * `undefined` when it does not: `retry-after-ms`, then `Retry-After` (seconds
+ * or an HTTP date).
+ *
+ * @param headers - the answer's headers
+ * @param nowMs - the current time, `Date.now()`, passed in to keep this pure
+ */
+export function statedRetryDelayMs(
+  headers: Headers,
+  nowMs: number,
+): number | undefined {
+  const retryAfterMs = parseNonNegativeNumber(headers.get("retry-after-ms"));
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  const retryAfter = headers.get("retry-after");
+  if (retryAfter === null) return undefined;
+  const seconds = parseNonNegativeNumber(retryAfter);
+  if (seconds !== undefined) return seconds * 1000;
+  // An HTTP date names its day ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse
+  // alone would also take "-5" for a date in 2001.
+  const dateMs = /[a-z]/i.test(retryAfter) ? Date.parse(retryAfter) : NaN;
+  return Number.isNaN(dateMs) ? undefined : Math.max(0, dateMs - nowMs);
+}
+
+/**
+ * When the rate-limit window resets (`X-RateLimit-Reset`, Unix seconds, maybe
+ * fractional), as a time in milliseconds, or `undefined` when the header is
+ * absent or implausible: at or before now (clock skew, or a count of seconds
+ * rather than a time) or more than 60 s ahead.
+ */
+export function rateLimitResetMs(
+  headers: Headers,
+  nowMs: number,
+): number | undefined {
+  const seconds = parseNonNegativeNumber(headers.get("x-ratelimit-reset"));
+  const resetMs = seconds === undefined ? NaN : seconds * 1000;
+  return resetMs > nowMs && resetMs <= nowMs + MAX_SERVER_DELAY_MS
+    ? resetMs
+    : undefined;
+}
+
+/**
  * How long the server asked the client to wait, in milliseconds, or `undefined`
- * when it did not say: `retry-after-ms`, then `Retry-After` (seconds or an
- * HTTP date), then, for 429 only, `X-RateLimit-Reset` (Unix seconds).
+ * when it did not say: the stated wait ({@link statedRetryDelayMs}), then, for
+ * 429 only, the time until a plausible `X-RateLimit-Reset`.
  *
  * @param status - the answer's status
  * @param headers - the answer's headers
@@ -36,34 +77,19 @@ export function serverRetryDelayMs(
   headers: Headers,
   nowMs: number,
 ): number | undefined {
-  const retryAfterMs = parseNonNegativeNumber(headers.get("retry-after-ms"));
-  if (retryAfterMs !== undefined) return retryAfterMs;
-
-  const retryAfter = headers.get("retry-after");
-  if (retryAfter !== null) {
-    const seconds = parseNonNegativeNumber(retryAfter);
-    if (seconds !== undefined) return seconds * 1000;
-    // An HTTP date names its day ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse
-    // alone would also take "-5" for a date in 2001.
-    const dateMs = /[a-z]/i.test(retryAfter) ? Date.parse(retryAfter) : NaN;
-    if (!Number.isNaN(dateMs)) return Math.max(0, dateMs - nowMs);
-  }
-
-  if (status === 429) {
-    const resetSeconds = parseNonNegativeNumber(
-      headers.get("x-ratelimit-reset"),
-    );
-    if (resetSeconds !== undefined)
-      return Math.max(0, resetSeconds * 1000 - nowMs);
-  }
-  return undefined;
+  const stated = statedRetryDelayMs(headers, nowMs);
+  if (stated !== undefined || status !== 429) return stated;
+  const resetMs = rateLimitResetMs(headers, nowMs);
+  return resetMs === undefined ? undefined : resetMs - nowMs;
 }
 
 /**
  * The wait before retry number `retryIndex` (0 for the first retry).
  *
- * The server's stated wait wins when it is within 60 s; otherwise
- * `min(0.5 s · 2^n, 8 s)`, less up to 25 % at random.
+ * A stated wait (`retry-after-ms`, `Retry-After`) wins when it is within 60 s.
+ * Otherwise the backoff, `min(0.5 s · 2^n, 8 s)` less up to 25 % at random,
+ * or for a 429 the time until a plausible `X-RateLimit-Reset` when that is
+ * longer: a reset alone never makes a retry come sooner than the backoff.
  *
  * @param retryIndex - 0 before the first retry, 1 before the second, …
  * @param answer - the failed attempt's status and headers; omit after a connection error or timeout
@@ -76,20 +102,16 @@ export function retryDelayMs(
   random: number = Math.random(),
   nowMs: number = Date.now(),
 ): number {
-  if (answer) {
-    const serverDelay = serverRetryDelayMs(
-      answer.status,
-      answer.headers,
-      nowMs,
-    );
-    if (serverDelay !== undefined && serverDelay <= MAX_SERVER_DELAY_MS)
-      return serverDelay;
-  }
-  const backoff = Math.min(
-    INITIAL_RETRY_DELAY_MS * 2 ** retryIndex,
-    MAX_RETRY_DELAY_MS,
-  );
-  return backoff * (1 - JITTER_SHARE * random);
+  const stated = answer && statedRetryDelayMs(answer.headers, nowMs);
+  if (stated !== undefined && stated <= MAX_SERVER_DELAY_MS) return stated;
+  const backoff =
+    Math.min(INITIAL_RETRY_DELAY_MS * 2 ** retryIndex, MAX_RETRY_DELAY_MS) *
+    (1 - JITTER_SHARE * random);
+  const resetMs =
+    answer?.status === 429
+      ? rateLimitResetMs(answer.headers, nowMs)
+      : undefined;
+  return resetMs === undefined ? backoff : Math.max(backoff, resetMs - nowMs);
 }
 
 function parseNonNegativeNumber(text: string | null): number | undefined {

@@ -83,7 +83,7 @@ describe("agents.stop on the wire", () => {
       body: "",
     });
     expect(request?.headers).toMatchObject({
-      authorization: "Bearer [redacted]",
+      authorization: "[redacted]",
       accept: "application/json",
       "x-notte-sdk-version": VERSION,
       "x-notte-request-origin": "notte-api-client",
@@ -753,13 +753,13 @@ describe("the raw client's guards", () => {
 });
 
 describe("the fetch option", () => {
-  it("is called with the input and an init to forward as they are", async () => {
+  it("is called unbound, with the attempt's Request and an init holding only its signal", async () => {
     server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     const seen: string[] = [];
     const notte = client({
-      fetch: (input, init) => {
+      fetch: function (this: unknown, input, init) {
         seen.push(
-          `${init.method ?? (input as Request).method} ${typeof input}`,
+          `${input.method} ${input instanceof Request} ${Object.keys(init).join()} ${this === undefined}`,
         );
         return fetch(input, init);
       },
@@ -768,7 +768,10 @@ describe("the fetch option", () => {
     await notte.raw.DELETE("/agents/{agent_id}/stop", {
       params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
     });
-    expect(seen).toEqual(["DELETE string", "DELETE object"]);
+    expect(seen).toEqual([
+      "DELETE true signal true",
+      "DELETE true signal true",
+    ]);
     expect(server.requests.every((request) => request.authorized)).toBe(true);
   });
 

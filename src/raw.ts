@@ -1,0 +1,134 @@
+import { mergeHeaders, type Client, type Middleware } from "openapi-fetch";
+import type { paths } from "../generated/notte-api.js";
+import { NotteInvalidRequestError, NotteMiddlewareError } from "./errors.js";
+import { isRecord, redact } from "./redact.js";
+import { callLimits } from "./request-options.js";
+import { send, type CallContext } from "./send.js";
+
+/** The openapi-fetch client behind `notte.raw`, typed with the generated paths. */
+export type NotteRawClient = Client<paths>;
+
+const HOOKS = ["onRequest", "onResponse", "onError"] as const;
+const METHODS = [
+  "GET",
+  "PUT",
+  "POST",
+  "DELETE",
+  "OPTIONS",
+  "HEAD",
+  "PATCH",
+  "TRACE",
+];
+
+type AnyFunction = (...args: unknown[]) => Promise<{ response: Response }>;
+
+/**
+ * `client` as `notte.raw`: each request method runs through the client's
+ * attempt loop (auth, retries, timeouts, the body cap, the rate-limit window,
+ * a fresh `Idempotency-Key` unless the call sets one), and throws only this
+ * package's errors; `use` and `eject` register middleware whose failures are
+ * {@link NotteMiddlewareError}s.
+ */
+export function guardRawClient(
+  client: NotteRawClient,
+  context: CallContext,
+): NotteRawClient {
+  // Its methods as plain functions, so the loop can wrap them; TypeScript
+  // cannot carry each method's generic signature through it, hence the casts.
+  const methods = { ...client } as unknown as Record<string, AnyFunction>;
+  // Each middleware and its guarded twin, so that `eject` finds what `use` registered.
+  const guardedMiddleware = new WeakMap<object, Middleware>();
+  const guarded: Record<string, unknown> = {
+    ...methods,
+    use: (...middleware: unknown[]) =>
+      client.use(...middleware.map(guardMiddleware)),
+    eject: (...middleware: object[]) =>
+      client.eject(
+        ...middleware.map(
+          (each) => guardedMiddleware.get(each) ?? (each as Middleware),
+        ),
+      ),
+  };
+  for (const name of [...METHODS, "request"]) {
+    const method = methods[name] as AnyFunction;
+    // `request(method, url, init)` takes one argument more than the verbs.
+    const initAt = name === "request" ? 2 : 1;
+    guarded[name] = async (...args: unknown[]) => {
+      const init = args[initAt] ?? {};
+      if (!isRecord(init))
+        throw new NotteInvalidRequestError(
+          "the request's options must be an object",
+        );
+      const { signal, fetch, headers, middleware, baseUrl, ...rest } = init;
+      if (baseUrl !== undefined)
+        throw new NotteInvalidRequestError(
+          "baseUrl is the client's: it cannot change per call",
+        );
+      const limits = callLimits(
+        { signal: signal as AbortSignal | undefined },
+        context.config,
+      );
+      const idempotencyKey = crypto.randomUUID();
+      const { result } = await send(
+        context,
+        typeof fetch === "function"
+          ? { ...limits, fetch: fetch as typeof limits.fetch }
+          : limits,
+        (attemptFetch) => {
+          const attemptArgs = [...args];
+          attemptArgs[initAt] = {
+            ...rest,
+            // The call's own key wins over the one every retry of this call repeats.
+            headers: mergeHeaders(
+              { "idempotency-key": idempotencyKey },
+              headers as Record<string, string>,
+            ),
+            middleware: Array.isArray(middleware)
+              ? middleware.map(guardMiddleware)
+              : middleware,
+            fetch: attemptFetch,
+          };
+          return method(...attemptArgs);
+        },
+        false,
+      );
+      return result;
+    };
+  }
+  return guarded as unknown as NotteRawClient;
+
+  function guardMiddleware(each: unknown): Middleware {
+    if (
+      !isRecord(each) ||
+      !HOOKS.some((hook) => typeof each[hook] === "function")
+    ) {
+      throw new NotteInvalidRequestError(
+        "a middleware needs onRequest, onResponse or onError",
+      );
+    }
+    let twin = guardedMiddleware.get(each);
+    if (twin === undefined) {
+      const hooks: Record<string, unknown> = {};
+      for (const hook of HOOKS) {
+        const run = each[hook];
+        if (typeof run !== "function") continue;
+        hooks[hook] = async (hookContext: unknown) => {
+          try {
+            return await run.call(each, hookContext);
+          } catch (cause) {
+            throw new NotteMiddlewareError(
+              redact(
+                `middleware ${hook} failed: ${String(cause)}`,
+                context.config.apiKey,
+              ),
+              { cause },
+            );
+          }
+        };
+      }
+      twin = hooks as Middleware;
+      guardedMiddleware.set(each, twin);
+    }
+    return twin;
+  }
+}
