@@ -1,41 +1,46 @@
 /**
- * Stage 6, emit: the contents of every file the pipeline owns, computed in
- * memory (openapi-typescript → prettier). Writing and `--check` both start
- * from this map, so they can never disagree about what "up to date" means.
+ * Stage 6, emit: the contents of the generated files, computed in memory
+ * (openapi-typescript → prettier). Writing and `--check` both start from
+ * this map, so they can never disagree about what "up to date" means.
+ * (openapi.json itself is written by `json-text.ts`.)
  */
 import { createRequire } from "node:module";
+import type * as RedoclyCore from "@redocly/openapi-core";
 import type * as OpenApiTypescript from "openapi-typescript";
 import type { OpenAPI3 } from "openapi-typescript";
-import { format, type Options as PrettierOptions } from "prettier";
+import { format } from "prettier";
 import { PipelineError } from "./errors.js";
-import {
-  DOCUMENT_FILE,
-  GENERATED_DIR,
-  TYPES_FILE,
-  VERSION_FILE,
-} from "./files.js";
+import { DOCUMENT_FILE, TYPES_FILE, VERSION_FILE } from "./files.js";
+import type { PrettierOptionsByFile } from "./json-text.js";
 import { isRecord, type OpenApiDocument } from "./refs.js";
-import { redoclyConfig } from "./validate.js";
-
-/** The paths of the files emitted here (see `files.ts`), for callers of this module. */
-export { DOCUMENT_FILE, GENERATED_DIR, TYPES_FILE, VERSION_FILE };
 
 // openapi-typescript's CommonJS build, through require: importing its ESM
 // build makes Node scan the whole TypeScript compiler (which it loads) for
-// named exports, which costs about a second on every run.
-const { default: openapiTS, astToString } = createRequire(import.meta.url)(
-  "openapi-typescript",
-) as typeof OpenApiTypescript;
+// named exports, which costs about a second on every run. redocly through
+// require too: the same instance openapi-typescript loads, not a second one.
+const require = createRequire(import.meta.url);
+const { default: openapiTS, astToString } =
+  require("openapi-typescript") as typeof OpenApiTypescript;
+const { createConfig } = require("@redocly/openapi-core") as typeof RedoclyCore;
 
 /**
- * Prettier options per output file, as resolved from the project's prettier
- * configuration (resolving reads files, so the shell does it and passes the
- * result in).
+ * The redocly configuration openapi-typescript lints and bundles with: the
+ * one validation by redocly in a run. Unresolved references and duplicate
+ * operationIds are errors (validate.ts has already refused both), nothing
+ * else is checked: openapi-typescript's default ("minimal") would refuse
+ * real documents over rules without effect on the types, and cost time.
  */
-export type PrettierOptionsByFile = Readonly<Record<string, PrettierOptions>>;
+function redoclyConfig(): Promise<RedoclyCore.Config> {
+  return createConfig({
+    rules: {
+      "no-unresolved-refs": "error",
+      "operation-operationId-unique": "error",
+    },
+  });
+}
 
 /**
- * Generates the files of {@link GENERATED_DIR} from a document.
+ * Generates the files of `generated/` from a document.
  *
  * Deterministic: the same document gives the same bytes, whatever its key
  * order (openapi-typescript runs with `alphabetize`), and the header holds
@@ -103,24 +108,6 @@ export async function emitGenerated(
     await prettify(header + types, TYPES_FILE, prettierOptions),
   );
   return files;
-}
-
-/**
- * The text of openapi.json for a document: `JSON.stringify` then prettier
- * (parser `json`), so `prettier --check .` accepts the committed file as is.
- * Indented before prettier, because prettier keeps an object expanded when
- * the input has a line break after `{`: one key per line makes a pull's
- * git diff point at the line that changed.
- */
-export async function serializeDocument(
-  doc: OpenApiDocument,
-  prettierOptions: PrettierOptionsByFile,
-): Promise<string> {
-  return format(JSON.stringify(doc, null, 2), {
-    ...prettierOptions[DOCUMENT_FILE],
-    filepath: DOCUMENT_FILE,
-    parser: "json",
-  });
 }
 
 async function prettify(

@@ -6,6 +6,7 @@
 import { PipelineError } from "./errors.js";
 import {
   decodeRef,
+  describeOperation,
   encodeRef,
   entriesOf,
   forEachRef,
@@ -21,7 +22,11 @@ import {
 
 /** Options of {@link pruneDocument}. */
 export interface PruneOptions {
-  /** The operationIds to keep (in `paths` or in `webhooks`). At least one. */
+  /**
+   * The operationIds to keep (in `paths` or in `webhooks`). May be empty (a
+   * pull whose kept operations were all removed upstream still reports what
+   * else changed): then only the root keys and what they use are kept.
+   */
   readonly operations: readonly string[];
 }
 
@@ -57,7 +62,6 @@ export function pruneDocument(
   options: PruneOptions,
 ): OpenApiDocument {
   const wanted = new Set(options.operations);
-  if (wanted.size === 0) throw new PipelineError("no operations to keep");
   const all = listOperations(doc);
   const selected = selectOperations(all, wanted);
 
@@ -115,7 +119,7 @@ function selectOperations(
     const previous = byId.get(id);
     if (previous !== undefined) {
       throw new PipelineError(
-        `operationId "${id}" is used twice (${describe(previous)} and ${describe(location)}); cannot tell which to keep`,
+        `operationId "${id}" is used twice (${describeOperation(previous)} and ${describeOperation(location)}); cannot tell which to keep`,
       );
     }
     byId.set(id, location);
@@ -136,10 +140,6 @@ function selectOperations(
     );
   }
   return [...byId.values()];
-}
-
-function describe(location: OperationLocation): string {
-  return `${location.method.toUpperCase()} ${location.key}`;
 }
 
 function keepPathItems(

@@ -209,6 +209,11 @@ export function listOperations(doc: OpenApiDocument): OperationLocation[] {
   return found;
 }
 
+/** An operation as `METHOD /path`, for messages: `DELETE /agents/{agent_id}/stop`. */
+export function describeOperation(location: OperationLocation): string {
+  return `${location.method.toUpperCase()} ${location.key}`;
+}
+
 /**
  * A stable name for an operation: its `operationId`, or `METHOD /path` when it
  * has none (webhook operations often have none).

@@ -1,22 +1,20 @@
 /**
  * Stage 3, validate: the document is OpenAPI 3.0/3.1 (see `parse`),
- * self-contained, has the `info` the pipeline prints, and every `$ref`
- * resolves, with operationIds unique. The reference checks are redocly's
- * (@redocly/openapi-core, the linter openapi-typescript itself runs).
+ * self-contained, has the `info` the pipeline prints, every `$ref` resolves,
+ * and operationIds are unique. Pure, and fast: one walk over the document.
+ *
+ * What is kept is what must be valid. An upstream document is only checked
+ * for what makes it unusable as a whole (no `info`, external references);
+ * its broken references and duplicate ids are reported as warnings, and
+ * pruning refuses any of them that the kept operations reach. The pruned
+ * (or committed) document is then checked in full here, and once more by
+ * redocly inside openapi-typescript when the types are emitted.
  *
  * Deliberately not redocly's structural rules ("minimal"/"struct"): most
  * published documents break a few of them (a trailing slash on a server URL,
  * an unknown keyword in a schema) without any effect on the generated types,
  * and refusing them would make real APIs unusable.
  */
-import {
-  BaseResolver,
-  Source,
-  createConfig,
-  lintDocument,
-  type Config,
-  type NormalizedProblem,
-} from "@redocly/openapi-core";
 import { PipelineError } from "./errors.js";
 import {
   decodeRef,
@@ -24,95 +22,63 @@ import {
   forEachRef,
   getAt,
   isRecord,
+  listOperations,
   type OpenApiDocument,
 } from "./refs.js";
 
-let configPromise: Promise<Config> | undefined;
-
 /**
- * The redocly configuration shared by `validate` and `emit` (which hands it
- * to openapi-typescript, so its own lint applies the same rules): unresolved
- * references and duplicate operationIds are errors, nothing else is checked.
- * Built once per process because building it is not free.
- */
-export function redoclyConfig(): Promise<Config> {
-  configPromise ??= createConfig({
-    rules: {
-      "no-unresolved-refs": "error",
-      "operation-operationId-unique": "error",
-    },
-  });
-  return configPromise;
-}
-
-/**
- * Checks that `doc` can be pruned and generated from.
+ * Checks that `doc` can be generated from: see the module comment.
  *
  * @param doc - The parsed document (see `parseDocument`).
  * @param origin - Where it came from, for messages.
- * @param text - The original text, if any; redocly only uses it for locations.
- * @throws PipelineError with the first error found, its location (a JSON
+ * @throws PipelineError with the first problem found, its location (a JSON
  *   pointer) and how many more there are.
  */
-export async function validateDocument(
-  doc: OpenApiDocument,
-  origin: string,
-  text?: string,
-): Promise<void> {
-  checkInfo(doc, origin);
-  rejectExternalRefs(doc, origin);
-  const config = await redoclyConfig();
-  const problems = await lintDocument({
-    document: {
-      source: new Source(
-        origin,
-        text ?? JSON.stringify(doc),
-        "application/json",
-      ),
-      parsed: doc,
-    },
-    config: config.styleguide,
-    externalRefResolver: new BaseResolver(config.resolve),
-  });
-  const errors = problems.filter((p) => p.severity === "error" && !p.ignored);
-  const first = errors[0];
+export function validateDocument(doc: OpenApiDocument, origin: string): void {
+  checkUsable(doc, origin);
+  const problems = [...unresolvedRefs(doc), ...duplicateOperationIds(doc)];
+  const [first] = problems;
   if (first === undefined) return;
   const more =
-    errors.length > 1
-      ? ` (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})`
+    problems.length > 1
+      ? ` (and ${problems.length - 1} more error${problems.length > 2 ? "s" : ""})`
       : "";
   throw new PipelineError(
-    `${origin} is not a valid OpenAPI document: ${describeProblem(first, doc)}${more}`,
+    `${origin} is not a valid OpenAPI document: ${first}${more}`,
   );
 }
 
-function describeProblem(problem: NormalizedProblem, doc: unknown): string {
-  const pointer = problem.location[0]?.pointer;
-  let message = problem.message.replace(/\.$/, "");
-  if (pointer === undefined) return message;
-  // "Can't resolve $ref" alone does not say which one; the pointer leads to it.
-  if (problem.ruleId === "no-unresolved-refs") {
-    const segments = decodeRef(pointer);
-    const holder = segments === undefined ? undefined : getAt(doc, segments);
-    if (isRecord(holder) && typeof holder["$ref"] === "string") {
-      message = `${message} ${JSON.stringify(holder["$ref"])}`;
-    }
-  }
-  // redocly points a duplicate operationId at ".../post/<the id>"; point at
-  // the field instead, and say which id it is.
-  if (problem.ruleId === "operation-operationId-unique") {
-    const segments = decodeRef(pointer);
-    const id = segments?.at(-1);
-    const operation = segments && getAt(doc, segments.slice(0, -1));
-    if (
-      id !== undefined &&
-      isRecord(operation) &&
-      operation["operationId"] === id
-    ) {
-      return `${message} (${JSON.stringify(id)} is used again) at ${encodeRef([...(segments ?? []).slice(0, -1), "operationId"])}`;
-    }
-  }
-  return `${message} at ${pointer}`;
+/**
+ * Checks an upstream document before it is pruned: what makes it unusable
+ * as a whole throws; what only matters if the kept operations reach it (a
+ * broken reference, an operationId used twice) is returned, one line, for
+ * the shell to print as a warning once pruning has succeeded.
+ *
+ * @throws PipelineError when `info` is missing or a reference is external.
+ */
+export function checkUpstream(
+  doc: OpenApiDocument,
+  origin: string,
+): string | undefined {
+  checkUsable(doc, origin);
+  const refs = unresolvedRefs(doc);
+  const ids = duplicateOperationIds(doc);
+  const parts: string[] = [];
+  if (refs.length > 0)
+    parts.push(
+      `${refs.length} $ref${refs.length === 1 ? "" : "s"} resolving nowhere (${refs[0]}${refs.length > 1 ? ", ..." : ""})`,
+    );
+  if (ids.length > 0)
+    parts.push(
+      `${ids.length} duplicate operationId${ids.length === 1 ? "" : "s"} (${ids[0]}${ids.length > 1 ? ", ..." : ""})`,
+    );
+  if (parts.length === 0) return undefined;
+  return `${origin} has ${parts.join(" and ")}, outside what the kept operations use: ignored`;
+}
+
+function checkUsable(doc: OpenApiDocument, origin: string): void {
+  checkInfo(doc, origin);
+  rejectExternalRefs(doc, origin);
 }
 
 /** The generated files' header and `NOTTE_API_VERSION` come from `info`. */
@@ -134,8 +100,9 @@ function checkInfo(doc: OpenApiDocument, origin: string): void {
 
 /**
  * Refuses references to other files or URLs: the committed openapi.json must
- * stand alone (a fresh clone has nothing else), and validating must not make
- * redocly read arbitrary files or fetch URLs named by a downloaded document.
+ * stand alone (a fresh clone has nothing else), and nothing downstream
+ * (redocly inside openapi-typescript) may read arbitrary files or fetch URLs
+ * named by a downloaded document.
  */
 function rejectExternalRefs(doc: OpenApiDocument, origin: string): void {
   forEachRef(doc, (ref, at) => {
@@ -145,4 +112,32 @@ function rejectExternalRefs(doc: OpenApiDocument, origin: string): void {
       `${origin} has an external $ref ${JSON.stringify(ref)} at ${where}: only references inside the document (#/...) are supported; bundle the document first`,
     );
   });
+}
+
+/** One line per `$ref` that leads nowhere: `Can't resolve $ref "#/..." at #/...`. */
+function unresolvedRefs(doc: OpenApiDocument): string[] {
+  const found: string[] = [];
+  forEachRef(doc, (ref, at) => {
+    const segments = decodeRef(ref);
+    if (segments !== undefined && getAt(doc, segments) !== undefined) return;
+    found.push(`Can't resolve $ref ${JSON.stringify(ref)} at ${encodeRef(at)}`);
+  });
+  return found;
+}
+
+/** One line per operation whose operationId an earlier operation has. */
+function duplicateOperationIds(doc: OpenApiDocument): string[] {
+  const seen = new Set<string>();
+  const found: string[] = [];
+  for (const { container, key, method, operation } of listOperations(doc)) {
+    const id = operation["operationId"];
+    if (typeof id !== "string") continue;
+    if (seen.has(id)) {
+      found.push(
+        `Every operation must have a unique \`operationId\` (${JSON.stringify(id)} is used again) at ${encodeRef([container, key, method, "operationId"])}`,
+      );
+    }
+    seen.add(id);
+  }
+  return found;
 }

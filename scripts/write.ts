@@ -192,3 +192,29 @@ async function readIfExists(path: string): Promise<string | undefined> {
     });
   }
 }
+
+/**
+ * Writes one file outside the pipeline's own (a report), through a
+ * temporary file renamed into place: a reader sees the old file or the
+ * whole new one, never part of it.
+ *
+ * @throws PipelineError naming the file.
+ */
+export async function writeFileAtomically(
+  path: string,
+  contents: string,
+): Promise<void> {
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+  );
+  try {
+    await writeFile(temp, contents, "utf8");
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw new PipelineError(`cannot write ${path}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}

@@ -216,7 +216,7 @@ describe("a failing pull changes nothing and says why in one line", () => {
     expectOneLineFailure(
       result,
       1,
-      `${file} is not a valid OpenAPI document: Can't resolve $ref "#/components/schemas/Missing" at #/components/schemas/HTTPValidationError/properties/detail/items`,
+      `${file}: $ref "#/components/schemas/Missing" at #/components/schemas/HTTPValidationError/properties/detail/items resolves nowhere`,
     );
     await expectUnchanged();
   });
@@ -232,7 +232,7 @@ describe("a failing pull changes nothing and says why in one line", () => {
     expectOneLineFailure(
       result,
       1,
-      'unknown operationIds "agent_stopp" (did you mean "agent_stop"?), "nope": not found in the document\'s 3 operations',
+      `${file}: unknown operationIds "agent_stopp" (did you mean "agent_stop"?), "nope": not found in the document's 3 operations`,
     );
     await expectUnchanged();
   });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { diffDocuments, formatDiff } from "../../scripts/diff.js";
+import { diffDocuments } from "../../scripts/diff/index.js";
+import { formatDiff } from "../../scripts/report/text.js";
 import type { JsonObject } from "../../scripts/refs.js";
 
 /**
@@ -101,8 +102,10 @@ const param = (doc: Doc, name: string): Doc =>
 const schemas = (doc: Doc): Doc => doc.components.schemas;
 
 function breaking(change: (doc: Doc) => void): readonly string[] {
-  return diffDocuments(makeDoc() as JsonObject, makeDoc(change) as JsonObject)
-    .breaking;
+  return diffDocuments(
+    makeDoc() as JsonObject,
+    makeDoc(change) as JsonObject,
+  ).breaking.map((found) => found.message);
 }
 
 describe("diffDocuments: breaking changes", () => {
@@ -261,6 +264,269 @@ describe("diffDocuments: breaking changes", () => {
   });
 });
 
+describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
+  test("a request parameter's default changed or removed is breaking; one added is not", () => {
+    const withDefault = (value: unknown) => (doc: Doc) => {
+      param(doc, "mode").schema.default = value;
+    };
+    const before = makeDoc(withDefault("soft"));
+    const verdict = (after: Doc): string[] =>
+      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+        (found) => `${found.kind}: ${found.message}`,
+      );
+    expect(verdict(makeDoc(withDefault("hard")))).toEqual([
+      'default-changed: stop: query parameter "mode": default changed from "soft" to "hard"',
+    ]);
+    expect(verdict(makeDoc())).toEqual([
+      'default-changed: stop: query parameter "mode": default "soft" removed',
+    ]);
+    expect(breaking(withDefault("soft"))).toEqual([]);
+  });
+
+  test("a request property's default changed is breaking; a response property's is not", () => {
+    const before = makeDoc((doc) => {
+      schemas(doc).StopRequest.properties.force.default = false;
+      schemas(doc).Status.properties.count.default = 0;
+    });
+    const after = makeDoc((doc) => {
+      schemas(doc).StopRequest.properties.force.default = true;
+      schemas(doc).Status.properties.count.default = 1;
+    });
+    expect(
+      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+        (found) => found.message,
+      ),
+    ).toEqual([
+      'stop: request body (application/json): property "force": default changed from false to true',
+    ]);
+  });
+
+  test.each([".*", "^.*$"])(
+    "a pattern widened to %s, or removed, is not breaking",
+    (wide) => {
+      const before = makeDoc((doc) => {
+        param(doc, "x-origin").schema.pattern = "^[a-z]+$";
+      });
+      for (const after of [
+        makeDoc((doc) => (param(doc, "x-origin").schema.pattern = wide)),
+        makeDoc(),
+      ]) {
+        expect(
+          diffDocuments(before as JsonObject, after as JsonObject).breaking,
+        ).toEqual([]);
+      }
+    },
+  );
+
+  test("a pattern added, or changed to one not known to be wider, is breaking", () => {
+    expect(
+      breaking((doc) => (param(doc, "x-origin").schema.pattern = "^[a-z]+$")),
+    ).toEqual(['stop: header parameter "x-origin": pattern ^[a-z]+$ added']);
+    const before = makeDoc((doc) => {
+      param(doc, "x-origin").schema.pattern = "^[a-z]+$";
+    });
+    const after = makeDoc((doc) => {
+      param(doc, "x-origin").schema.pattern = "^[a-z0-9]+$";
+    });
+    expect(
+      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+        (found) => [found.kind, found.message],
+      ),
+    ).toEqual([
+      [
+        "pattern-changed",
+        'stop: header parameter "x-origin": pattern changed from ^[a-z]+$ to ^[a-z0-9]+$',
+      ],
+    ]);
+  });
+
+  const both = {
+    type: "object",
+    required: ["foo", "bar"],
+    properties: { foo: { type: "string" }, bar: { type: "string" } },
+  };
+  const split = {
+    oneOf: [
+      {
+        type: "object",
+        required: ["foo"],
+        properties: { foo: { type: "string" } },
+      },
+      {
+        type: "object",
+        required: ["bar"],
+        properties: { bar: { type: "string" } },
+      },
+    ],
+  };
+  const body = (doc: Doc): Doc =>
+    op(doc).requestBody.content["application/json"];
+  const response = (doc: Doc): Doc =>
+    op(doc).responses["200"].content["application/json"];
+
+  test("a response object that becomes a oneOf of inline objects: each member compared with the old object", () => {
+    const before = makeDoc((doc) => (response(doc).schema = both));
+    const after = makeDoc((doc) => (response(doc).schema = split));
+    expect(
+      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+        (found) => [found.kind, found.message],
+      ),
+    ).toEqual([
+      [
+        "property-removed",
+        'stop: response 200 (application/json): property "bar" removed',
+      ],
+      [
+        "property-removed",
+        'stop: response 200 (application/json): property "foo" removed',
+      ],
+    ]);
+  });
+
+  test("the same wrap in a request body: the old body now matches both members of the oneOf", () => {
+    const declared = {
+      oneOf: split.oneOf.map((member) => ({
+        ...member,
+        properties: both.properties,
+      })),
+    };
+    const before = makeDoc((doc) => (body(doc).schema = both));
+    const after = makeDoc((doc) => (body(doc).schema = declared));
+    expect(
+      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+        (found) => [found.kind, found.message],
+      ),
+    ).toEqual([
+      [
+        "union-ambiguous",
+        "stop: request body (application/json): now matches 2 members of a oneOf (a value that fits more than one is rejected)",
+      ],
+    ]);
+    // An anyOf accepts a value that fits both: nothing breaks.
+    const lenient = makeDoc(
+      (doc) => (body(doc).schema = { anyOf: declared.oneOf }),
+    );
+    expect(
+      diffDocuments(before as JsonObject, lenient as JsonObject).breaking,
+    ).toEqual([]);
+  });
+
+  test("a request body {a} that becomes a oneOf of members newly requiring b or c", () => {
+    const a = { type: "object", properties: { a: { type: "string" } } };
+    const member = (name: string): Doc => ({
+      type: "object",
+      required: [name],
+      properties: { a: { type: "string" }, [name]: { type: "string" } },
+    });
+    const before = makeDoc((doc) => (body(doc).schema = a));
+    const after = makeDoc(
+      (doc) => (body(doc).schema = { oneOf: [member("b"), member("c")] }),
+    );
+    expect(
+      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+        (found) => [found.kind, found.message],
+      ),
+    ).toEqual([
+      [
+        "property-added-required",
+        'stop: request body (application/json): property "b" added as required',
+      ],
+    ]);
+  });
+
+  test("union members of the same count are compared by position", () => {
+    const union = (extra: Doc): Doc => ({
+      oneOf: [
+        { type: "object", properties: { kind: { const: "a" } } },
+        {
+          type: "object",
+          properties: { kind: { const: "b" }, ...extra },
+        },
+      ],
+    });
+    const before = makeDoc(
+      (doc) => (response(doc).schema = union({ n: { type: "integer" } })),
+    );
+    const after = makeDoc(
+      (doc) => (response(doc).schema = union({ n: { type: "string" } })),
+    );
+    expect(
+      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+        (found) => found.message,
+      ),
+    ).toEqual([
+      'stop: response 200 (application/json): property "n": may now be string',
+      'stop: response 200 (application/json): property "n": no longer returns integer',
+    ]);
+  });
+
+  test("kept stricter than oasdiff for TypeScript: a response union gains a named member", () => {
+    const before = makeDoc((doc) => {
+      schemas(doc).Other = { type: "object", properties: {} };
+      response(doc).schema = {
+        anyOf: [
+          { $ref: "#/components/schemas/Status" },
+          { $ref: "#/components/schemas/Other" },
+        ],
+      };
+    });
+    const after = makeDoc((doc) => {
+      schemas(doc).Other = { type: "object", properties: {} };
+      schemas(doc).Third = { type: "object", properties: {} };
+      response(doc).schema = {
+        anyOf: [
+          { $ref: "#/components/schemas/Status" },
+          { $ref: "#/components/schemas/Other" },
+          { $ref: "#/components/schemas/Third" },
+        ],
+      };
+    });
+    expect(
+      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+        (found) => [found.kind, found.message],
+      ),
+    ).toEqual([
+      [
+        "union-member-added",
+        "stop: response 200 (application/json): may now be Third",
+      ],
+    ]);
+  });
+});
+
+describe("diffDocuments: the semver bump", () => {
+  test.each<[string, (doc: Doc) => void, string]>([
+    ["nothing", () => undefined, "none"],
+    ["a description", (doc) => (op(doc).description = "Politely."), "patch"],
+    [
+      "a property named description, added",
+      (doc) =>
+        (schemas(doc).Status.properties.description = { type: "string" }),
+      "minor",
+    ],
+    [
+      "a new optional parameter",
+      (doc) =>
+        op(doc).parameters.push({
+          name: "v",
+          in: "query",
+          schema: { type: "boolean" },
+        }),
+      "minor",
+    ],
+    [
+      "a property removed",
+      (doc) => delete schemas(doc).Status.properties.answer,
+      "major",
+    ],
+  ])("%s: %s", (_name, change, bump) => {
+    expect(
+      diffDocuments(makeDoc() as JsonObject, makeDoc(change) as JsonObject)
+        .bump,
+    ).toBe(bump);
+  });
+});
+
 describe("diffDocuments: changes that are not breaking", () => {
   test.each<[string, (doc: Doc) => void]>([
     [
@@ -351,7 +617,7 @@ describe("diffDocuments: what changed", () => {
       removed: [],
       changed: [],
     });
-    expect(diff.breaking).toEqual([
+    expect(diff.breaking.map((found) => found.message)).toEqual([
       'stop: request body (application/json): property "force" removed',
     ]);
     expect(formatDiff(diff)).toBe(

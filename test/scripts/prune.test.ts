@@ -442,9 +442,9 @@ describe("pruneDocument, special cases", () => {
     ).toEqual(["/a", "/b"]);
   });
 
-  test("no operations at all is an error", () => {
-    expect(() => pruneDocument(fullDocument(), { operations: [] })).toThrow(
-      PipelineError,
-    );
+  test("no operations at all keeps the root keys and no paths", () => {
+    const pruned = pruneDocument(fullDocument(), { operations: [] });
+    expect(pruned["paths"]).toEqual({});
+    expect(pruned["info"]).toEqual(fullDocument()["info"]);
   });
 });

@@ -15,15 +15,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { format } from "prettier";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  emitGenerated,
-  serializeDocument,
-  TYPES_FILE,
-  VERSION_FILE,
-} from "../../scripts/emit.js";
+import { emitGenerated } from "../../scripts/emit.js";
 import { PipelineError } from "../../scripts/errors.js";
+import { TYPES_FILE, VERSION_FILE } from "../../scripts/files.js";
 import { loadSource, type LoadOptions } from "../../scripts/load.js";
 import { alignKeyOrder } from "../../scripts/order.js";
 import { parseDocument } from "../../scripts/parse.js";
@@ -105,13 +100,13 @@ describe("parseDocument", () => {
 });
 
 describe("validateDocument", () => {
-  test("accepts a valid document", async () => {
-    await expect(
+  test("accepts a valid document", () => {
+    expect(
       validateDocument(parseDocument(miniJson, "mini"), "mini"),
-    ).resolves.toBeUndefined();
+    ).toBeUndefined();
   });
 
-  test("names a $ref that resolves nowhere, and where it is", async () => {
+  test("names a $ref that resolves nowhere, and where it is", () => {
     const doc = parseDocument(
       miniJson.replace(
         '"#/components/schemas/AgentStatus"',
@@ -119,12 +114,12 @@ describe("validateDocument", () => {
       ),
       "mini",
     );
-    await expect(validateDocument(doc, "mini")).rejects.toThrow(
+    expect(() => validateDocument(doc, "mini")).toThrow(
       'mini is not a valid OpenAPI document: Can\'t resolve $ref "#/components/schemas/Missing" at #/components/schemas/AgentStatusResponse/properties/status',
     );
   });
 
-  test("refuses external references before redocly follows them", async () => {
+  test("refuses external references", () => {
     const doc = parseDocument(
       miniJson.replace(
         '"#/components/schemas/AgentStatus"',
@@ -132,22 +127,22 @@ describe("validateDocument", () => {
       ),
       "mini",
     );
-    await expect(validateDocument(doc, "mini")).rejects.toThrow(
+    expect(() => validateDocument(doc, "mini")).toThrow(
       /^mini has an external \$ref "\.\/other\.yaml#\/AgentStatus" at #\/components\/schemas\/AgentStatusResponse\/properties\/status/,
     );
   });
 
-  test("requires info.title and info.version", async () => {
+  test("requires info.title and info.version", () => {
     const doc = parseDocument(
       '{"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}',
       "bad",
     );
-    await expect(validateDocument(doc, "bad")).rejects.toThrow(
+    expect(() => validateDocument(doc, "bad")).toThrow(
       "bad is not a valid OpenAPI document: info.version must be a string",
     );
   });
 
-  test("rejects duplicate operationIds", async () => {
+  test("rejects duplicate operationIds", () => {
     const doc = parseDocument(
       miniJson.replace(
         '"operationId": "agent_start"',
@@ -155,7 +150,7 @@ describe("validateDocument", () => {
       ),
       "dup",
     );
-    await expect(validateDocument(doc, "dup")).rejects.toThrow(
+    expect(() => validateDocument(doc, "dup")).toThrow(
       /^dup is not a valid OpenAPI document: Every operation must have a unique `operationId` \("agent_stop" is used again\) at #\/paths\/~1agents~1start\/post\/operationId$/,
     );
   });
@@ -364,12 +359,6 @@ describe("emitGenerated", () => {
     );
     expect(again).toEqual(first);
     expect(shuffled).toEqual(first);
-  });
-
-  test("serializes openapi.json as prettier would format it", async () => {
-    const text = await serializeDocument(doc, {});
-    expect(await format(text, { parser: "json" })).toBe(text);
-    expect(JSON.parse(text)).toEqual(doc);
   });
 
   test("escapes a comment terminator in the title", async () => {
