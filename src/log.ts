@@ -1,3 +1,4 @@
+import { callQuietly } from "./quietly.js";
 import { redact } from "./redact.js";
 
 /** How much the client tells its logger; `"off"` (the default) tells nothing. */
@@ -50,17 +51,12 @@ export function createLog(
       ? (message, details) => {
           // A failing logger, sync or async, must not fail (or change the error of)
           // the call it reports on, nor crash the process with an unhandled rejection.
-          try {
-            const returned: unknown = logger[lineLevel](
+          callQuietly(() =>
+            logger[lineLevel](
               redact(`[notte] ${message}`, secret),
               redact(details, secret),
-            );
-            if (
-              typeof (returned as { then?: unknown } | null)?.then ===
-              "function"
-            )
-              Promise.resolve(returned).catch(ignore);
-          } catch {}
+            ),
+          );
         }
       : undefined;
   return {
@@ -70,5 +66,3 @@ export function createLog(
     debug: lineFor("debug"),
   };
 }
-
-function ignore(): void {}

@@ -147,7 +147,7 @@ describe("agents.stopMany: results", () => {
     );
     for (const concurrency of [0, 65, 1.5, Number.NaN]) {
       await expect(notte.agents.stopMany([], { concurrency })).rejects.toThrow(
-        /concurrency must be an integer from 1 to 64/,
+        /concurrency must be a whole number from 1 to 64/,
       );
     }
     await expect(
