@@ -1,0 +1,338 @@
+/**
+ * Middleware registered with `notte.raw.use()`: it sees every request of the client,
+ * `agents.stop` included, once per attempt; its failures are the caller's, as
+ * NotteMiddlewareError.
+ */
+import type { Middleware } from "openapi-fetch";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+} from "vitest";
+import {
+  NotteClient,
+  NotteConnectionError,
+  NotteError,
+  NotteInvalidRequestError,
+  NotteMiddlewareError,
+  type NotteClientOptions,
+} from "../../src/index.js";
+import {
+  startNotteTestServer,
+  type NotteTestServer,
+} from "../../src/testing/index.js";
+import { rejectionOf } from "./helpers.js";
+
+let server: NotteTestServer;
+
+beforeAll(async () => {
+  server = await startNotteTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(() => {
+  server.reset();
+});
+
+function client(options: NotteClientOptions = {}): NotteClient {
+  return new NotteClient({
+    apiKey: server.apiKey,
+    baseUrl: server.url,
+    ...options,
+  });
+}
+
+const AGENT = { agentId: "a1", sessionId: "s1" };
+const RAW_STOP = {
+  params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
+} as const;
+
+/** A middleware that adds `x-trace-id` and records what it sees. */
+function tracing() {
+  const seen = {
+    requests: [] as string[],
+    statuses: [] as number[],
+    errors: [] as unknown[],
+  };
+  let n = 0;
+  const middleware: Middleware = {
+    onRequest({ request }) {
+      n += 1;
+      request.headers.set("x-trace-id", `trace-${n}`);
+      seen.requests.push(`${request.method} ${new URL(request.url).pathname}`);
+      return undefined;
+    },
+    onResponse({ response }) {
+      seen.statuses.push(response.status);
+      return undefined;
+    },
+    onError({ error }) {
+      seen.errors.push(error);
+      return undefined;
+    },
+  };
+  return { middleware, seen };
+}
+
+beforeEach(() => {
+  server.addAgent({ agentId: "a1", sessionId: "s1", task: "find a dog" });
+});
+
+describe("middleware sees agents.stop and raw", () => {
+  it("onRequest adds a header that reaches the wire for agents.stop; onResponse sees the answer", async () => {
+    const notte = client();
+    const { middleware, seen } = tracing();
+    notte.raw.use(middleware);
+    const status = await notte.agents.stop(AGENT);
+    expect(status.status).toBe("closed");
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]!.headers["x-trace-id"]).toBe("trace-1");
+    expect(seen.requests).toEqual(["DELETE /agents/a1/stop"]);
+    expect(seen.statuses).toEqual([200]);
+    expect(seen.errors).toEqual([]);
+  });
+
+  it("the same for raw.DELETE", async () => {
+    const notte = client();
+    const { middleware, seen } = tracing();
+    notte.raw.use(middleware);
+    const { data, response } = await notte.raw.DELETE(
+      "/agents/{agent_id}/stop",
+      RAW_STOP,
+    );
+    expect(response.status).toBe(200);
+    expect(data?.status).toBe("closed");
+    expect(server.requests[0]!.headers["x-trace-id"]).toBe("trace-1");
+    expect(seen.statuses).toEqual([200]);
+  });
+
+  it("onResponse sees an error answer too", async () => {
+    const notte = client();
+    const { middleware, seen } = tracing();
+    notte.raw.use(middleware);
+    await rejectionOf(notte.agents.stop({ agentId: "nope", sessionId: "s1" }));
+    expect(seen.statuses).toEqual([404]);
+  });
+
+  it("each retry attempt passes through the middleware once (503, then 200)", async () => {
+    const notte = client();
+    const { middleware, seen } = tracing();
+    notte.raw.use(middleware);
+    server.failNext({ status: 503 });
+    const status = await notte.agents.stop(AGENT);
+    expect(status.status).toBe("closed");
+    expect(seen.requests).toHaveLength(2);
+    expect(seen.statuses).toEqual([503, 200]);
+    // Each attempt carries its own trace header on the wire.
+    expect(server.requests.map((r) => r.headers["x-trace-id"])).toEqual([
+      "trace-1",
+      "trace-2",
+    ]);
+  });
+
+  it("raw's retries pass through the middleware once each too", async () => {
+    const notte = client();
+    const { middleware, seen } = tracing();
+    notte.raw.use(middleware);
+    server.failNext({ status: 503 });
+    const { response } = await notte.raw.DELETE(
+      "/agents/{agent_id}/stop",
+      RAW_STOP,
+    );
+    expect(response.status).toBe(200);
+    expect(seen.statuses).toEqual([503, 200]);
+  });
+
+  it("onError sees a connection failure (a dropped connection)", async () => {
+    const notte = client({ maxRetries: 0 });
+    const { middleware, seen } = tracing();
+    notte.raw.use(middleware);
+    server.failNext({ drop: true });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expect(error).toBeInstanceOf(NotteConnectionError);
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.statuses).toEqual([]);
+  });
+
+  it("a dropped attempt then a good one: onError once, onResponse once", async () => {
+    const notte = client({ maxRetries: 1 });
+    const { middleware, seen } = tracing();
+    notte.raw.use(middleware);
+    server.failNext({ drop: true });
+    const status = await notte.agents.stop(AGENT);
+    expect(status.status).toBe("closed");
+    expect(seen.requests).toHaveLength(2);
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.statuses).toEqual([200]);
+  });
+
+  it("after eject the middleware sees nothing", async () => {
+    const notte = client();
+    const { middleware, seen } = tracing();
+    notte.raw.use(middleware);
+    notte.raw.eject(middleware);
+    await notte.agents.stop(AGENT);
+    await notte.raw.DELETE("/agents/{agent_id}/stop", RAW_STOP);
+    expect(seen.requests).toEqual([]);
+    expect(seen.statuses).toEqual([]);
+    expect(server.requests).toHaveLength(2);
+    for (const request of server.requests)
+      expect(request.headers["x-trace-id"]).toBeUndefined();
+  });
+
+  it("onRequest may return a new Request: that one is sent", async () => {
+    const notte = client();
+    notte.raw.use({
+      onRequest({ request }) {
+        const headers = new Headers(request.headers);
+        headers.set("x-trace-id", "replaced");
+        return new Request(request, { headers });
+      },
+    });
+    const status = await notte.agents.stop(AGENT);
+    expect(status.status).toBe("closed");
+    expect(server.requests[0]!.headers["x-trace-id"]).toBe("replaced");
+  });
+
+  it("onResponse may replace the answer: stop resolves to the replacement", async () => {
+    const notte = client();
+    notte.raw.use({
+      async onResponse({ response }) {
+        const body = (await response.json()) as Record<string, unknown>;
+        return new Response(JSON.stringify({ ...body, task: "rewritten" }), {
+          status: response.status,
+          headers: response.headers,
+        });
+      },
+    });
+    const status = await notte.agents.stop(AGENT);
+    expect(status.task).toBe("rewritten");
+  });
+
+  it("a middleware of one client does not see another client's calls", async () => {
+    const { middleware, seen } = tracing();
+    client().raw.use(middleware);
+    await client().agents.stop(AGENT);
+    expect(seen.requests).toEqual([]);
+    expect(server.requests[0]!.headers["x-trace-id"]).toBeUndefined();
+  });
+});
+
+describe("a failing middleware is a NotteMiddlewareError", () => {
+  function expectMiddlewareError(error: unknown, cause: unknown): void {
+    expect(error).toBeInstanceOf(NotteMiddlewareError);
+    expect(error).toBeInstanceOf(NotteError);
+    expect(error).not.toBeInstanceOf(NotteInvalidRequestError);
+    expect(error).not.toBeInstanceOf(NotteConnectionError);
+    expect((error as Error).name).toBe("NotteMiddlewareError");
+    expect((error as Error).cause).toBe(cause);
+  }
+
+  it("onRequest throws: the call rejects with its cause, nothing sent, not retried", async () => {
+    const thrown = new TypeError("tracing agent not initialised");
+    let calls = 0;
+    const notte = client();
+    notte.raw.use({
+      onRequest() {
+        calls += 1;
+        throw thrown;
+      },
+    });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expectMiddlewareError(error, thrown);
+    expect(calls).toBe(1);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("onRequest throws a non-Error value: it is the cause as is", async () => {
+    const notte = client();
+    notte.raw.use({
+      onRequest() {
+        throw "boom";
+      },
+    });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expectMiddlewareError(error, "boom");
+  });
+
+  it("onResponse rejects: the call rejects with its cause, sent once, not retried", async () => {
+    const thrown = new Error("metrics sink down");
+    let calls = 0;
+    const notte = client();
+    notte.raw.use({
+      async onResponse() {
+        calls += 1;
+        throw thrown;
+      },
+    });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expectMiddlewareError(error, thrown);
+    expect(calls).toBe(1);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("onResponse throws a SyntaxError: still the middleware's error, not a bad answer", async () => {
+    const thrown = new SyntaxError("bad JSON in my own code");
+    const notte = client();
+    notte.raw.use({
+      onResponse() {
+        throw thrown;
+      },
+    });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expectMiddlewareError(error, thrown);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("onError throws after a dropped connection: the middleware's error, not retried", async () => {
+    const thrown = new Error("error reporter down");
+    const notte = client();
+    notte.raw.use({
+      onError() {
+        throw thrown;
+      },
+    });
+    server.failNext({ drop: true, times: 3 });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expectMiddlewareError(error, thrown);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("raw.DELETE with a throwing onRequest: the same", async () => {
+    const thrown = new Error("nope");
+    const notte = client();
+    notte.raw.use({
+      onRequest() {
+        throw thrown;
+      },
+    });
+    const error = await rejectionOf(
+      notte.raw.DELETE("/agents/{agent_id}/stop", RAW_STOP),
+    );
+    expectMiddlewareError(error, thrown);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("a per-call raw middleware that throws: the same", async () => {
+    const thrown = new Error("per call");
+    const error = await rejectionOf(
+      client().raw.DELETE("/agents/{agent_id}/stop", {
+        ...RAW_STOP,
+        middleware: [
+          {
+            onRequest() {
+              throw thrown;
+            },
+          },
+        ],
+      }),
+    );
+    expectMiddlewareError(error, thrown);
+    expect(server.requests).toHaveLength(0);
+  });
+});
