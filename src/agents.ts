@@ -13,7 +13,12 @@ import {
   callLimits,
   type RequestOptions,
 } from "./request-options.js";
-import { send, type CallContext, type CallLimits } from "./send.js";
+import {
+  PlainRequest,
+  send,
+  type CallContext,
+  type CallLimits,
+} from "./send.js";
 import {
   stopMany,
   type StopManyOptions,
@@ -132,6 +137,11 @@ export class Agents {
           headers,
           parseAs: "stream",
           fetch,
+          // openapi-fetch's own option, untyped per call: a Request nobody
+          // but fetch will see need not be built twice.
+          ...((context.middleware.size === 0 && {
+            Request: PlainRequest,
+          }) as object),
         }),
       true,
     );

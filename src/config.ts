@@ -12,12 +12,14 @@ import { VERSION } from "./version.js";
 
 /**
  * The `fetch` the client sends through; the global `fetch` fits. It is called
- * as a plain function (not as a method) with the `Request` of one attempt and
- * an init holding that attempt's `signal`: forward both unchanged.
+ * as a plain function (not as a method), once per attempt, with an init that
+ * holds the attempt's `signal`: with the URL and an init holding also the
+ * method, headers and body; or, when middleware is registered, with the
+ * `Request` the middleware saw. Forward both unchanged.
  */
 export type FetchLike = (
-  input: Request,
-  init: { signal: AbortSignal },
+  input: string | Request,
+  init: RequestInit & { signal: AbortSignal },
 ) => Promise<Response>;
 
 /** Options of `new NotteClient(options)`. Every one is optional. */

@@ -3,7 +3,7 @@ import type { paths } from "../generated/notte-api.js";
 import { NotteInvalidRequestError, NotteMiddlewareError } from "./errors.js";
 import { isRecord, redact } from "./redact.js";
 import { callLimits } from "./request-options.js";
-import { send, type CallContext } from "./send.js";
+import { PlainRequest, send, type CallContext } from "./send.js";
 
 /** The openapi-fetch client behind `notte.raw`, typed with the generated paths. */
 export type NotteRawClient = Client<paths>;
@@ -40,14 +40,18 @@ export function guardRawClient(
   const guardedMiddleware = new WeakMap<object, Middleware>();
   const guarded: Record<string, unknown> = {
     ...methods,
-    use: (...middleware: unknown[]) =>
-      client.use(...middleware.map(guardMiddleware)),
-    eject: (...middleware: object[]) =>
-      client.eject(
-        ...middleware.map(
-          (each) => guardedMiddleware.get(each) ?? (each as Middleware),
-        ),
-      ),
+    use: (...middleware: unknown[]) => {
+      const twins = middleware.map(guardMiddleware);
+      client.use(...twins);
+      for (const twin of twins) context.middleware.add(twin);
+    },
+    eject: (...middleware: object[]) => {
+      const twins = middleware.map(
+        (each) => guardedMiddleware.get(each) ?? (each as Middleware),
+      );
+      client.eject(...twins);
+      for (const twin of twins) context.middleware.delete(twin);
+    },
   };
   for (const name of [...METHODS, "request"]) {
     const method = methods[name] as AnyFunction;
@@ -69,6 +73,14 @@ export function guardRawClient(
         context.config,
       );
       const idempotencyKey = crypto.randomUUID();
+      const callMiddleware = Array.isArray(middleware)
+        ? middleware.map(guardMiddleware)
+        : middleware;
+      // Only what no middleware or fetch of the caller will see may skip the real Request.
+      const plain =
+        typeof fetch !== "function" &&
+        !(Array.isArray(callMiddleware) && callMiddleware.length > 0) &&
+        context.middleware.size === 0;
       const { result } = await send(
         context,
         typeof fetch === "function"
@@ -83,10 +95,9 @@ export function guardRawClient(
               { "idempotency-key": idempotencyKey },
               headers as Record<string, string>,
             ),
-            middleware: Array.isArray(middleware)
-              ? middleware.map(guardMiddleware)
-              : middleware,
+            middleware: callMiddleware,
             fetch: attemptFetch,
+            ...(plain && { Request: PlainRequest }),
           };
           return method(...attemptArgs);
         },

@@ -30,6 +30,30 @@ export interface CallContext {
   readonly config: ClientConfig;
   /** `undefined` when the client was made with `rateLimit: "ignore"`. */
   readonly rateWindow: RateWindow | undefined;
+  /** The middleware registered with `raw.use()`, as registered with openapi-fetch. */
+  readonly middleware: Set<object>;
+}
+
+/**
+ * What openapi-fetch builds, as its `Request` class, for a call that no
+ * middleware will see: only the URL and the init, so that `fetch` builds the
+ * one real `Request` of the attempt (openapi-fetch would build one, and
+ * `fetch` a copy of it carrying the attempt's signal).
+ */
+export class PlainRequest {
+  /**
+   * @param url - the request's URL, as openapi-fetch serialised it
+   * @param init - method, headers and body, as openapi-fetch merged them
+   */
+  constructor(
+    readonly url: string,
+    readonly init: RequestInit,
+  ) {}
+
+  /** The method, read by openapi-fetch and the debug log. */
+  get method(): string | undefined {
+    return this.init.method;
+  }
 }
 
 /** A final answer: openapi-fetch's result, and for a streamed success its body's text. */
@@ -149,7 +173,13 @@ export async function send<R extends { response: Response }>(
         let pending: Promise<Response>;
         try {
           // Called as a plain function: the platform's fetch (Workers) refuses another `this`.
-          pending = fetchImpl(request, { signal: controller.signal });
+          pending =
+            request instanceof PlainRequest
+              ? fetchImpl(
+                  request.url,
+                  Object.assign(request.init, { signal: controller.signal }),
+                )
+              : fetchImpl(request, { signal: controller.signal });
         } catch (error) {
           refusedCall = error instanceof TypeError;
           throw error;

@@ -753,13 +753,14 @@ describe("the raw client's guards", () => {
 });
 
 describe("the fetch option", () => {
-  it("is called unbound, with the attempt's Request and an init holding only its signal", async () => {
+  it("is called unbound, with the URL and an init, or with the Request middleware saw", async () => {
     server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     const seen: string[] = [];
     const notte = client({
       fetch: function (this: unknown, input, init) {
+        const method = typeof input === "string" ? init.method : input.method;
         seen.push(
-          `${input.method} ${input instanceof Request} ${Object.keys(init).join()} ${this === undefined}`,
+          `${method} ${typeof input} ${init.signal instanceof AbortSignal} ${this === undefined}`,
         );
         return fetch(input, init);
       },
@@ -768,9 +769,12 @@ describe("the fetch option", () => {
     await notte.raw.DELETE("/agents/{agent_id}/stop", {
       params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
     });
+    notte.raw.use({ onRequest: () => undefined });
+    await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
     expect(seen).toEqual([
-      "DELETE true signal true",
-      "DELETE true signal true",
+      "DELETE string true true",
+      "DELETE string true true",
+      "DELETE object true true",
     ]);
     expect(server.requests.every((request) => request.authorized)).toBe(true);
   });
