@@ -5,6 +5,8 @@
  */
 export { NotteClient } from "./client.js";
 export type { NotteRawClient } from "./raw.js";
+/** Middleware for `notte.raw.use()`: `openapi-fetch`'s own type. */
+export type { Middleware as NotteMiddleware } from "openapi-fetch";
 export type { RequestOptions } from "./request-options.js";
 export type {
   StopManyOptions,
