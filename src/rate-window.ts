@@ -25,12 +25,17 @@ export class RateWindow {
   /** `X-RateLimit-Limit`: the allowance of a fresh window, when known. */
   #limit = Infinity;
   #inFlight = 0;
+  /** Resolves at the next {@link settled}, for attempts waiting to learn a new window. */
+  #nextAnswer: Promise<void> | undefined;
+  #answered: (() => void) | undefined;
 
   /**
-   * Milliseconds to wait before an attempt may be sent, or 0: then the
-   * attempt is counted as sent, and {@link settled} must follow it.
+   * What an attempt must wait for before it is sent: milliseconds, the next
+   * answer of another attempt (a promise: a new window whose size is spent
+   * and whose reset is not known yet), or nothing (0): then the attempt is
+   * counted as sent, and {@link settled} must follow it.
    */
-  delayMs(nowMs: number): number {
+  wait(nowMs: number): number | Promise<void> {
     if (nowMs < this.#blockedUntilMs) return this.#blockedUntilMs - nowMs;
     if (this.#resetAtMs !== 0 && nowMs >= this.#resetAtMs) {
       // A new window, whose reset the next answer will tell: until then it
@@ -38,16 +43,23 @@ export class RateWindow {
       this.#allowance = this.#limit;
       this.#resetAtMs = 0;
     }
-    // With no reset known there is nothing to wait for: send, and learn.
-    if (this.#allowance < 1 && this.#resetAtMs !== 0)
-      return this.#resetAtMs - nowMs;
+    if (this.#allowance < 1) {
+      if (this.#resetAtMs !== 0) return this.#resetAtMs - nowMs;
+      // The answers of those in flight will tell the new reset; with none in
+      // flight there is nothing to learn from but sending.
+      if (this.#inFlight > 0) {
+        return (this.#nextAnswer ??= new Promise(
+          (resolve) => (this.#answered = resolve),
+        ));
+      }
+    }
     this.#allowance--;
     this.#inFlight++;
     return 0;
   }
 
   /**
-   * Records what an attempt counted by {@link delayMs} learned: its answer's
+   * Records what an attempt counted by {@link wait} learned: its answer's
    * headers, or nothing when it got no answer.
    */
   settled(
@@ -55,6 +67,8 @@ export class RateWindow {
     nowMs: number,
   ): void {
     this.#inFlight--;
+    this.#answered?.();
+    this.#nextAnswer = this.#answered = undefined;
     if (answer === undefined) return;
     const { status, headers } = answer;
     if (status === 429) {

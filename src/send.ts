@@ -121,12 +121,15 @@ export async function send<R extends { response: Response }>(
       };
       promise.then(resolve, reject);
     });
-  const sleep = async (delayMs: number): Promise<void> => {
+  // Waits `delayMs`, or for `until` to settle, or until the caller aborts.
+  const sleep = async (until: number | Promise<void>): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       if (!aborted) {
         await interruptible(
-          new Promise((resolve) => (timer = setTimeout(resolve, delayMs))),
+          typeof until === "number"
+            ? new Promise((resolve) => (timer = setTimeout(resolve, until)))
+            : until,
           ignore,
         );
       }
@@ -145,8 +148,8 @@ export async function send<R extends { response: Response }>(
   try {
     for (let retryIndex = 0; ; retryIndex++) {
       if (rateWindow) {
-        for (let ms; (ms = rateWindow.delayMs(Date.now())) > 0;)
-          await sleep(ms);
+        for (let until; (until = rateWindow.wait(Date.now())) !== 0;)
+          await sleep(until);
       }
       const controller = new AbortController();
       let stage = BUILDING;

@@ -76,50 +76,29 @@ describe("the shared window, single calls", () => {
     expect(late).toHaveLength(5);
   });
 
-  // BUG (src/rate-window.ts, RateWindow.delayMs): when a window's reset passes, the
-  // allowance becomes X-RateLimit-Limit and #resetAtMs is cleared to 0; the wait branch
-  // requires #resetAtMs !== 0, so once those `limit` attempts are sent every other waiting
-  // attempt is sent at once too (the allowance just goes negative) until an answer tells
-  // the new reset. Observed: after the first reset, 5 sent and 200, then the other 11
-  // waiting calls sent within ~40 ms and all 429; 18 429s in all and one call failing with
-  // NotteRateLimitError after its 3 attempts.
-  it.fails(
-    'rateLimit "wait" (default): 20 calls in flight on a client that has seen the window all succeed, with at most ~2 429s',
-    async () => {
-      const server = await start({ rateLimit: { limit: 5, windowMs: 500 } });
-      const notte = clientOf(server);
-      // One answer first, so the client knows the window (Remaining and Reset).
-      server.addAgent({ agentId: "warm", sessionId: "s1", task: "t" });
-      await notte.agents.stop({ agentId: "warm", sessionId: "s1" });
+  it('rateLimit "wait" (default): 20 calls in flight on a client that has seen the window all succeed, with at most ~2 429s', async () => {
+    const server = await start({ rateLimit: { limit: 5, windowMs: 500 } });
+    const notte = clientOf(server);
+    // One answer first, so the client knows the window (Remaining and Reset).
+    server.addAgent({ agentId: "warm", sessionId: "s1", task: "t" });
+    await notte.agents.stop({ agentId: "warm", sessionId: "s1" });
 
-      const started = Date.now();
-      const { stopped, failures } = await twentyAtOnce(server, notte);
-      expect(server.rateLimitedCount).toBeLessThanOrEqual(2);
-      expect(failures).toEqual([]);
-      expect(stopped).toBe(20);
-      // 21 requests at 5 per 500 ms: at least three more windows had to pass.
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    },
-  );
+    const started = Date.now();
+    const { stopped, failures } = await twentyAtOnce(server, notte);
+    expect(server.rateLimitedCount).toBeLessThanOrEqual(2);
+    expect(failures).toEqual([]);
+    expect(stopped).toBe(20);
+    // 21 requests at 5 per 500 ms: at least three more windows had to pass.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+  });
 
-  // BUG (same cause): a cold client knows nothing, so its first burst of 20 is sent and 15
-  // get 429 (as designed); but then each window lets every waiting retry through instead
-  // of `limit` of them, so the batch ends exactly like rateLimit "ignore": 30 429s and 5
-  // calls failing after their 3 attempts. Waiting does not spend attempts, so with the
-  // window honoured all 20 would succeed with about 15 429s.
-  it.fails(
-    'rateLimit "wait": 20 calls on a cold client all succeed, with no more 429s than the first burst (about 15)',
-    async () => {
-      const server = await start({ rateLimit: { limit: 5, windowMs: 500 } });
-      const { stopped, failures } = await twentyAtOnce(
-        server,
-        clientOf(server),
-      );
-      expect(server.rateLimitedCount).toBeLessThanOrEqual(17);
-      expect(failures).toEqual([]);
-      expect(stopped).toBe(20);
-    },
-  );
+  it('rateLimit "wait": 20 calls on a cold client all succeed, with no more 429s than the first burst (about 15)', async () => {
+    const server = await start({ rateLimit: { limit: 5, windowMs: 500 } });
+    const { stopped, failures } = await twentyAtOnce(server, clientOf(server));
+    expect(server.rateLimitedCount).toBeLessThanOrEqual(17);
+    expect(failures).toEqual([]);
+    expect(stopped).toBe(20);
+  });
 
   it('rateLimit "ignore": the same warm load gets many more 429s (or failures)', async () => {
     const server = await start({ rateLimit: { limit: 5, windowMs: 500 } });
@@ -229,6 +208,58 @@ describe("the shared window, single calls", () => {
       { timeoutMs: 400, maxRetries: 0 },
     );
     expect(status.status).toBe("closed");
+  });
+
+  /** A 200 agent status with the given rate-limit headers, as a test-server fault. */
+  function statusWithRate(headers: Record<string, string>) {
+    return {
+      status: 200,
+      headers,
+      body: {
+        agent_id: "a1",
+        session_id: "s1",
+        task: "t",
+        status: "closed",
+        created_at: "2025-01-01T00:00:00.000Z",
+      },
+    };
+  }
+
+  it("a success saying Remaining: 0 with a plausible reset makes the next call wait for the reset", async () => {
+    const server = await start();
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    const notte = clientOf(server);
+    server.failNext(
+      statusWithRate({
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-reset": String(Date.now() / 1000 + 1.2),
+      }),
+    );
+    await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
+    await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
+    const [first, second] = server.requests;
+    expect(second!.time - first!.time).toBeGreaterThanOrEqual(1000);
+    expect(server.rateLimitedCount).toBe(0);
+  });
+
+  it("an implausible reset (an hour ahead, or in the past) is not waited for", async () => {
+    const server = await start();
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    const notte = clientOf(server);
+    for (const reset of [Date.now() / 1000 + 3600, Date.now() / 1000 - 10, 5]) {
+      server.reset();
+      server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+      server.failNext(
+        statusWithRate({
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(reset),
+        }),
+      );
+      await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
+      await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
+      const [first, second] = server.requests;
+      expect(second!.time - first!.time).toBeLessThan(1000);
+    }
   });
 
   it("a stated wait over 60 s is not honoured by the window", async () => {
