@@ -254,6 +254,37 @@ describe("timeout and abort bound the call whatever fetch does", () => {
     expect(unhandled).toEqual([]);
   });
 
+  it("a body that errors late, after the timeout, causes no unhandled rejection", async () => {
+    const { result, unhandled } = await withUnhandledRejections(
+      () =>
+        rejectionOf(
+          client({
+            fetch: () =>
+              Promise.resolve(
+                new Response(
+                  new ReadableStream<Uint8Array>({
+                    pull: (controller) =>
+                      new Promise<void>((resolve) =>
+                        setTimeout(() => {
+                          controller.error(new Error("late body failure"));
+                          resolve();
+                        }, 400),
+                      ),
+                    cancel: () => Promise.reject(new Error("cancel failed")),
+                  }),
+                  { status: 200 },
+                ),
+              ),
+            timeoutMs: 100,
+            maxRetries: 0,
+          }).agents.stop(AGENT),
+        ),
+      700,
+    );
+    expect(result).toBeInstanceOf(NotteTimeoutError);
+    expect(unhandled).toEqual([]);
+  });
+
   it("a fetch that rejects late, after the caller aborted, causes no unhandled rejection", async () => {
     const { result, unhandled } = await withUnhandledRejections(
       () =>
@@ -301,6 +332,25 @@ describe("one listener per caller signal", () => {
     } finally {
       process.off("warning", onWarning);
     }
+  });
+
+  it("200 hanging calls on one signal: one abort ends them all promptly, no listener left", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    server.failNext({ hang: true, times: 200 });
+    const controller = new AbortController();
+    const notte = client();
+    const calls = Array.from({ length: 200 }, () =>
+      rejectionOf(notte.agents.stop(AGENT, { signal: controller.signal })),
+    );
+    // Bounded wait until the server holds them all.
+    for (let i = 0; i < 100 && server.inFlight < 200; i++) await sleep(20);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    const started = Date.now();
+    controller.abort();
+    const errors = await Promise.all(calls);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(errors.every((e) => e instanceof NotteAbortError)).toBe(true);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   it("a signal used by one call keeps no listener once it settles: success, API error, connection error", async () => {

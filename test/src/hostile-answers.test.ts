@@ -4,13 +4,16 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { inspect } from "node:util";
+import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   NotteApiError,
   NotteAuthenticationError,
   NotteClient,
+  NotteConfigError,
   NotteConnectionError,
   NotteError,
+  NotteInvalidRequestError,
   NotteRateLimitError,
   NotteResponseTooLargeError,
   NotteServerError,
@@ -207,6 +210,115 @@ describe("body cap (maxResponseBytes)", () => {
     expect(endless.requests).toHaveLength(1);
   });
 
+  it("the cap is inclusive: a body of exactly maxResponseBytes is read, one byte more is not", async () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        agent_id: "a1",
+        session_id: "s1",
+        task: "t",
+        status: "closed",
+        created_at: "2025-01-01T00:00:00.000Z",
+      }),
+    );
+    // Streamed in two writes, without a Content-Length: counted, not announced.
+    const exact = await plain((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write(body.subarray(0, 10));
+      res.end(body.subarray(10));
+    });
+    const status = await client(
+      { maxResponseBytes: body.length },
+      exact.url,
+    ).agents.stop(AGENT);
+    expect(status.task).toBe("t");
+    const error = await rejectionOf(
+      client({ maxResponseBytes: body.length - 1 }, exact.url).agents.stop(
+        AGENT,
+      ),
+    );
+    expect(error).toBeInstanceOf(NotteResponseTooLargeError);
+  });
+
+  it("a gzip bomb (small Content-Length, huge decoded body) is capped on the decoded bytes", async () => {
+    const bomb = gzipSync(Buffer.alloc(50 * MiB));
+    const bomber = await plain((_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": String(bomb.length),
+      });
+      res.end(bomb);
+    });
+    expect(bomb.length).toBeLessThan(MiB);
+    const error = await rejectionOf(
+      client({ maxResponseBytes: MiB }, bomber.url).agents.stop(AGENT),
+    );
+    expect(error).toBeInstanceOf(NotteResponseTooLargeError);
+  });
+
+  it("a body streamed in pieces that split a multi-byte character is decoded whole", async () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        agent_id: "a1",
+        session_id: "s1",
+        task: "café ☕ 日本",
+        status: "closed",
+        created_at: "2025-01-01T00:00:00.000Z",
+      }),
+    );
+    // Split inside "é" (0xc3 0xa9) and inside "☕" (3 bytes).
+    const cutA = body.indexOf(0xc3) + 1;
+    const cutB = body.indexOf(0xe2) + 2;
+    const split = await plain((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write(body.subarray(0, cutA));
+      setTimeout(() => {
+        res.write(body.subarray(cutA, cutB));
+        setTimeout(() => res.end(body.subarray(cutB)), 30);
+      }, 30);
+    });
+    const status = await client({}, split.url).agents.stop(AGENT);
+    expect(status.task).toBe("café ☕ 日本");
+  });
+
+  it("after a too-large streamed answer, the next call on the same client and server works", async () => {
+    let n = 0;
+    const body = JSON.stringify({
+      agent_id: "a1",
+      session_id: "s1",
+      task: "second",
+      status: "closed",
+      created_at: "2025-01-01T00:00:00.000Z",
+    });
+    const flaky = await plain((_req, res) => {
+      n += 1;
+      res.writeHead(200, { "content-type": "application/json" });
+      if (n === 1) void writeEndlessBody(res, 64 * 1024, 256 * MiB);
+      else res.end(body);
+    });
+    const notte = client({ maxResponseBytes: MiB }, flaky.url);
+    expect(await rejectionOf(notte.agents.stop(AGENT))).toBeInstanceOf(
+      NotteResponseTooLargeError,
+    );
+    const status = await notte.agents.stop(AGENT);
+    expect(status.task).toBe("second");
+  });
+
+  it.each([0, -1, 1.5, "10", Number.NaN, Infinity])(
+    "maxResponseBytes %j is refused: NotteConfigError for the client, NotteInvalidRequestError per call",
+    async (value) => {
+      expect(() => client({ maxResponseBytes: value as number })).toThrow(
+        NotteConfigError,
+      );
+      const error = await rejectionOf(
+        client().agents.stop(AGENT, { maxResponseBytes: value as number }),
+      );
+      expect(error).toBeInstanceOf(NotteInvalidRequestError);
+      expect((error as Error).message).toContain("maxResponseBytes");
+      expect(server.requests).toHaveLength(0);
+    },
+  );
+
   it("memory stays bounded: a 200 MiB body at a 1 MiB cap barely moves RSS", async () => {
     const endless = await endlessServer(200, {}, 200 * MiB);
     globalThis.gc?.();
@@ -318,6 +430,39 @@ describe("the API key is never in an error", () => {
       client({ maxRetries: 0 }).agents.stop(AGENT),
     );
     expect(error).toBeInstanceOf(NotteRateLimitError);
+    expectKeyless(error);
+  });
+
+  it("the key in x-error-class and deep in a nested body", async () => {
+    let deep: unknown = { secret: `Bearer ${KEY}` };
+    for (let i = 0; i < 100; i++) deep = { next: deep };
+    server.failNext({
+      status: 500,
+      headers: { "x-error-class": `KeyError(${KEY})` },
+      body: { message: "failed", detail: deep },
+    });
+    const error = await rejectionOf(
+      client({ maxRetries: 0 }).agents.stop(AGENT),
+    );
+    expect(error).toBeInstanceOf(NotteServerError);
+    expectKeyless(error);
+    expect((error as NotteServerError).errorClass).toBe("KeyError([redacted])");
+  });
+
+  it("a 200 whose status field is the key: the 'not an agent status' message is redacted", async () => {
+    server.failNext({
+      status: 200,
+      body: {
+        agent_id: "a1",
+        session_id: "s1",
+        task: "t",
+        created_at: "2025-01-01T00:00:00.000Z",
+        status: KEY,
+      },
+    });
+    const error = await rejectionOf(client().agents.stop(AGENT));
+    expect(error).toBeInstanceOf(NotteApiError);
+    expect((error as Error).message).toContain("[redacted]");
     expectKeyless(error);
   });
 

@@ -19,6 +19,7 @@ import {
   NotteError,
   NotteInvalidRequestError,
   NotteMiddlewareError,
+  NotteResponseTooLargeError,
   type NotteClientOptions,
 } from "../../src/index.js";
 import {
@@ -212,6 +213,66 @@ describe("middleware sees agents.stop and raw", () => {
     });
     const status = await notte.agents.stop(AGENT);
     expect(status.task).toBe("rewritten");
+  });
+
+  it("onRequest may answer itself (a Response): nothing is sent, stop resolves to it", async () => {
+    const notte = client();
+    notte.raw.use({
+      onRequest() {
+        return new Response(
+          JSON.stringify({
+            agent_id: "a1",
+            session_id: "s1",
+            task: "from the cache",
+            status: "closed",
+            created_at: "2025-01-01T00:00:00.000Z",
+          }),
+          { status: 200, headers: { "content-type": "application/json" } },
+        );
+      },
+    });
+    const status = await notte.agents.stop(AGENT);
+    expect(status.task).toBe("from the cache");
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("onError may recover from a dropped connection with a Response", async () => {
+    const notte = client({ maxRetries: 0 });
+    notte.raw.use({
+      onError() {
+        return new Response(
+          JSON.stringify({
+            agent_id: "a1",
+            session_id: "s1",
+            task: "recovered",
+            status: "closed",
+            created_at: "2025-01-01T00:00:00.000Z",
+          }),
+          { status: 200, headers: { "content-type": "application/json" } },
+        );
+      },
+    });
+    server.failNext({ drop: true });
+    const status = await notte.agents.stop(AGENT);
+    expect(status.task).toBe("recovered");
+  });
+
+  it("a replacement answer from onResponse is capped by maxResponseBytes", async () => {
+    const notte = client({ maxResponseBytes: 1000 });
+    notte.raw.use({
+      onResponse() {
+        return new Response("x".repeat(5000), { status: 200 });
+      },
+    });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expect(error).toBeInstanceOf(NotteResponseTooLargeError);
+  });
+
+  it("use() refuses something that is not a middleware", () => {
+    const notte = client();
+    expect(() => notte.raw.use({} as Middleware)).toThrow(
+      NotteInvalidRequestError,
+    );
   });
 
   it("a middleware of one client does not see another client's calls", async () => {
