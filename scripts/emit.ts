@@ -46,7 +46,8 @@ function redoclyConfig(): Promise<RedoclyCore.Config> {
  * order (openapi-typescript runs with `alphabetize`), and the header holds
  * nothing that varies between runs (no date, no path).
  *
- * @param doc - A validated document (see `validateDocument`).
+ * @param doc - A validated document (see `validateDocument`). It may be
+ *   changed in place: pass a copy if it is needed afterwards.
  * @param prettierOptions - Options for each output file (see {@link PrettierOptionsByFile}).
  * @returns File contents by path relative to the project root.
  * @throws PipelineError if openapi-typescript rejects the document.
@@ -70,8 +71,9 @@ export async function emitGenerated(
   let types: string;
   try {
     const nodes = await openapiTS(
-      // openapi-typescript bundles the document in place; give it a copy.
-      structuredClone(doc) as unknown as OpenAPI3,
+      // Not copied, though openapi-typescript bundles it in place: callers
+      // are done with it (a copy of a large document costs time and memory).
+      doc as unknown as OpenAPI3,
       {
         // Output independent of the source's key order.
         alphabetize: true,

@@ -72,36 +72,48 @@ export function formatJsonLikePrettier(
   }
   const printer = new Printer(options.printWidth ?? 80, options.tabWidth ?? 2);
   try {
-    return `${printer.value(value, 0, 0, false)}\n`;
+    printer.write(value, 0, 0, false);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
   }
+  return `${printer.text()}\n`;
 }
 
+/** Prints into one list of pieces, joined once (nested strings would be copied at every level). */
 class Printer {
+  private readonly out: string[] = [];
+  private readonly indents: string[] = [];
+
   constructor(
     private readonly width: number,
     private readonly tab: number,
   ) {}
 
-  /**
-   * `value` printed at nesting `depth`, starting at column `column`;
-   * `comma`: a comma follows it on the same line.
-   */
-  value(value: unknown, depth: number, column: number, comma: boolean): string {
-    if (Array.isArray(value)) return this.array(value, depth, column, comma);
-    if (typeof value === "object" && value !== null) {
-      return this.object(value as Record<string, unknown>, depth);
-    }
-    return scalar(value);
+  text(): string {
+    return this.out.join("");
   }
 
-  private object(value: Record<string, unknown>, depth: number): string {
+  /**
+   * Prints `value` at nesting `depth`, starting at column `column`;
+   * `comma`: a comma follows it on the same line.
+   */
+  write(value: unknown, depth: number, column: number, comma: boolean): void {
+    if (Array.isArray(value)) this.array(value, depth, column, comma);
+    else if (typeof value === "object" && value !== null)
+      this.object(value as Record<string, unknown>, depth);
+    else this.out.push(scalar(value));
+  }
+
+  private object(value: Record<string, unknown>, depth: number): void {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-    if (keys.length === 0) return "{}";
+    if (keys.length === 0) {
+      this.out.push("{}");
+      return;
+    }
     const inner = this.indent(depth + 1);
-    const lines = keys.map((key, index) => {
+    this.out.push("{");
+    keys.forEach((key, index) => {
       const prefix = `${JSON.stringify(key)}: `;
       const child = value[key];
       // Only an array's layout depends on where it starts.
@@ -109,9 +121,11 @@ class Printer {
         ? inner.length + this.textWidth(prefix)
         : 0;
       const comma = index < keys.length - 1;
-      return `${inner}${prefix}${this.value(child, depth + 1, start, comma)}${comma ? "," : ""}`;
+      this.out.push("\n", inner, prefix);
+      this.write(child, depth + 1, start, comma);
+      if (comma) this.out.push(",");
     });
-    return `{\n${lines.join("\n")}\n${this.indent(depth)}}`;
+    this.out.push("\n", this.indent(depth), "}");
   }
 
   private array(
@@ -119,25 +133,40 @@ class Printer {
     depth: number,
     column: number,
     comma: boolean,
-  ): string {
-    if (items.length === 0) return "[]";
+  ): void {
+    if (items.length === 0) {
+      this.out.push("[]");
+      return;
+    }
     const elements = items.map((item) => (item === undefined ? null : item));
     const flat = this.flatText(elements);
     if (
       flat !== undefined &&
       column + this.textWidth(flat) + (comma ? 1 : 0) <= this.width
     ) {
-      return flat;
+      this.out.push(flat);
+      return;
     }
     const inner = this.indent(depth + 1);
     if (elements.length > 1 && elements.every((e) => typeof e === "number")) {
-      return `[\n${inner}${this.fill(elements.map(scalar), inner.length)}\n${this.indent(depth)}]`;
+      this.out.push(
+        "[\n",
+        inner,
+        this.fill(elements.map(scalar), inner.length),
+        "\n",
+        this.indent(depth),
+        "]",
+      );
+      return;
     }
-    const lines = elements.map((item, index) => {
+    this.out.push("[");
+    elements.forEach((item, index) => {
       const more = index < elements.length - 1;
-      return `${inner}${this.value(item, depth + 1, inner.length, more)}${more ? "," : ""}`;
+      this.out.push("\n", inner);
+      this.write(item, depth + 1, inner.length, more);
+      if (more) this.out.push(",");
     });
-    return `[\n${lines.join("\n")}\n${this.indent(depth)}]`;
+    this.out.push("\n", this.indent(depth), "]");
   }
 
   /** Numbers separated by ", ", a line break wherever the next would pass the width. */
@@ -196,7 +225,12 @@ class Printer {
   }
 
   private indent(depth: number): string {
-    return " ".repeat(depth * this.tab);
+    let indent = this.indents[depth];
+    if (indent === undefined) {
+      indent = " ".repeat(depth * this.tab);
+      this.indents[depth] = indent;
+    }
+    return indent;
   }
 
   /** Display width; only printable ASCII is measured here (prettier counts wide and combining characters differently). */

@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import type { Args, ReportFormat } from "./cli-args.js";
 import { UsageError } from "./cli-args.js";
-import { diffDocuments } from "./diff/index.js";
+import { diffDocuments, type DocumentDiff } from "./diff/index.js";
 import { PipelineError } from "./errors.js";
 import {
   DOCUMENT_FILE,
@@ -16,14 +16,14 @@ import {
   VERSION_FILE,
 } from "./files.js";
 import { serializeDocument } from "./json-text.js";
-import { loadSource } from "./load.js";
+import { loadSource, type LoadedSource } from "./load.js";
 import { alignKeyOrder } from "./order.js";
 import { parseDocument } from "./parse.js";
 import { prettierOptions, readPrevious, readProjectConfig } from "./project.js";
 import { pruneDocument } from "./prune.js";
 import { listOperations, type OpenApiDocument } from "./refs.js";
 import type { PullReport, WrittenFiles } from "./report/model.js";
-import { checkUpstream, validateDocument } from "./validate.js";
+import { checkUpstream } from "./validate.js";
 import { writeFileAtomically } from "./write.js";
 
 /** Where the shell prints: the report and progress on stdout, one-line failures and warnings on stderr. */
@@ -54,41 +54,18 @@ export async function pull(
       'no source: give one after --pull, set NOTTE_OPENAPI_URL, or set "openapi.source" in package.json',
     );
   }
-  const operations = args.operations ?? config.operations;
-
   const loaded = await loadSource(source, {
     timeoutMs: args.timeoutMs,
     maxBytes: args.maxBytes,
     cwd: root,
   });
-  const upstream = parseDocument(loaded.text, loaded.origin);
-  const warning = checkUpstream(upstream, loaded.origin);
   const previous = await readPrevious(root);
-
-  // A kept operation that upstream dropped is the most breaking change
-  // there is: report it (exit 3) rather than fail as if the pull had.
-  const upstreamIds = operationIds(upstream);
-  const previousIds =
-    previous.doc === undefined ? new Set() : operationIds(previous.doc);
-  const removedUpstream = operations.filter(
-    (id) => !upstreamIds.has(id) && previousIds.has(id),
-  );
-  const kept = operations.filter((id) => !removedUpstream.includes(id));
-  // Unknown ids that were never kept are a mistake; prune names them.
-  const pruned = withOrigin(loaded.origin, () =>
-    pruneDocument(upstream, { operations: kept }),
-  );
+  // The upstream document lives only inside `prune`: by the time the
+  // types are emitted (the step that needs the most memory), it is garbage.
+  const { next, diff, kept, removedUpstream, operationsInDocument, warning } =
+    prune(loaded, args.operations ?? config.operations, previous.doc);
   if (warning !== undefined) terminal.err(`warning: ${warning}`);
-
-  const diff = diffDocuments(previous.doc, pruned);
-  // Keep the committed key order where keys did not change, so a pull's
-  // git diff shows changes rather than reordering (see order.ts).
-  const next = (
-    previous.doc === undefined ? pruned : alignKeyOrder(previous.doc, pruned)
-  ) as OpenApiDocument;
-  // What is written must itself pass, or the next plain `npm run generate`
-  // would fail on it.
-  validateDocument(next, `${DOCUMENT_FILE} (pruned from ${loaded.origin})`);
+  const bytes = Buffer.byteLength(loaded.text);
 
   const refused = removedUpstream.length > 0;
   const options = await prettierOptions(
@@ -112,8 +89,8 @@ export async function pull(
 
   const report: PullReport = {
     source: loaded.origin,
-    bytes: Buffer.byteLength(loaded.text),
-    operationsInDocument: upstreamIds.size,
+    bytes,
+    operationsInDocument,
     kept,
     removedUpstream,
     diff,
@@ -148,6 +125,57 @@ export async function pull(
     return EXIT_BREAKING;
   }
   return 0;
+}
+
+/** What a pull keeps of the upstream document. */
+interface Pruned {
+  /** The document to write: pruned, in the committed key order. */
+  readonly next: OpenApiDocument;
+  readonly diff: DocumentDiff;
+  readonly kept: readonly string[];
+  readonly removedUpstream: readonly string[];
+  readonly operationsInDocument: number;
+  readonly warning: string | undefined;
+}
+
+/**
+ * Parses, checks and prunes the upstream document, and compares the result
+ * with the previous one. What is kept needs no second validation: pruning
+ * follows every reference it keeps and refuses one that resolves nowhere,
+ * and an operationId kept twice.
+ */
+function prune(
+  loaded: LoadedSource,
+  operations: readonly string[],
+  previous: OpenApiDocument | undefined,
+): Pruned {
+  const upstream = parseDocument(loaded.text, loaded.origin);
+  const warning = checkUpstream(upstream, loaded.origin);
+  // A kept operation that upstream dropped is the most breaking change
+  // there is: report it (exit 3) rather than fail as if the pull had.
+  const upstreamIds = operationIds(upstream);
+  const previousIds =
+    previous === undefined ? new Set() : operationIds(previous);
+  const removedUpstream = operations.filter(
+    (id) => !upstreamIds.has(id) && previousIds.has(id),
+  );
+  const kept = operations.filter((id) => !removedUpstream.includes(id));
+  // Unknown ids that were never kept are a mistake; prune names them.
+  const pruned = withOrigin(loaded.origin, () =>
+    pruneDocument(upstream, { operations: kept }),
+  );
+  return {
+    // Keep the committed key order where keys did not change, so a pull's
+    // git diff shows changes rather than reordering (see order.ts).
+    next: (previous === undefined
+      ? pruned
+      : alignKeyOrder(previous, pruned)) as OpenApiDocument,
+    diff: diffDocuments(previous, pruned),
+    kept,
+    removedUpstream,
+    operationsInDocument: upstreamIds.size,
+    warning,
+  };
 }
 
 /** Runs `step`, naming the document in the message of what it throws. */

@@ -35,8 +35,7 @@ import {
  *   pointer) and how many more there are.
  */
 export function validateDocument(doc: OpenApiDocument, origin: string): void {
-  checkUsable(doc, origin);
-  const problems = [...unresolvedRefs(doc), ...duplicateOperationIds(doc)];
+  const problems = [...checkUsable(doc, origin), ...duplicateOperationIds(doc)];
   const [first] = problems;
   if (first === undefined) return;
   const more =
@@ -60,8 +59,7 @@ export function checkUpstream(
   doc: OpenApiDocument,
   origin: string,
 ): string | undefined {
-  checkUsable(doc, origin);
-  const refs = unresolvedRefs(doc);
+  const refs = checkUsable(doc, origin);
   const ids = duplicateOperationIds(doc);
   const parts: string[] = [];
   if (refs.length > 0)
@@ -76,9 +74,32 @@ export function checkUpstream(
   return `${origin} has ${parts.join(" and ")}, outside what the kept operations use: ignored`;
 }
 
-function checkUsable(doc: OpenApiDocument, origin: string): void {
+/**
+ * Refuses what makes a document unusable as a whole, and returns its
+ * unresolved references (one walk over the document for both).
+ *
+ * External references are refused: the committed openapi.json must stand
+ * alone (a fresh clone has nothing else), and nothing downstream (redocly
+ * inside openapi-typescript) may read arbitrary files or fetch URLs named by
+ * a downloaded document.
+ */
+function checkUsable(doc: OpenApiDocument, origin: string): string[] {
   checkInfo(doc, origin);
-  rejectExternalRefs(doc, origin);
+  const unresolved: string[] = [];
+  forEachRef(doc, (ref, at) => {
+    if (!ref.startsWith("#")) {
+      throw new PipelineError(
+        `${origin} has an external $ref ${JSON.stringify(ref)} at ${encodeRef(at)}: only references inside the document (#/...) are supported; bundle the document first`,
+      );
+    }
+    const segments = decodeRef(ref);
+    if (segments === undefined || getAt(doc, segments) === undefined) {
+      unresolved.push(
+        `Can't resolve $ref ${JSON.stringify(ref)} at ${encodeRef(at)}`,
+      );
+    }
+  });
+  return unresolved;
 }
 
 /** The generated files' header and `NOTTE_API_VERSION` come from `info`. */
@@ -96,33 +117,6 @@ function checkInfo(doc: OpenApiDocument, origin: string): void {
       `${origin} is not a valid OpenAPI document: paths must be an object`,
     );
   }
-}
-
-/**
- * Refuses references to other files or URLs: the committed openapi.json must
- * stand alone (a fresh clone has nothing else), and nothing downstream
- * (redocly inside openapi-typescript) may read arbitrary files or fetch URLs
- * named by a downloaded document.
- */
-function rejectExternalRefs(doc: OpenApiDocument, origin: string): void {
-  forEachRef(doc, (ref, at) => {
-    if (ref.startsWith("#")) return;
-    const where = encodeRef(at);
-    throw new PipelineError(
-      `${origin} has an external $ref ${JSON.stringify(ref)} at ${where}: only references inside the document (#/...) are supported; bundle the document first`,
-    );
-  });
-}
-
-/** One line per `$ref` that leads nowhere: `Can't resolve $ref "#/..." at #/...`. */
-function unresolvedRefs(doc: OpenApiDocument): string[] {
-  const found: string[] = [];
-  forEachRef(doc, (ref, at) => {
-    const segments = decodeRef(ref);
-    if (segments !== undefined && getAt(doc, segments) !== undefined) return;
-    found.push(`Can't resolve $ref ${JSON.stringify(ref)} at ${encodeRef(at)}`);
-  });
-  return found;
 }
 
 /** One line per operation whose operationId an earlier operation has. */

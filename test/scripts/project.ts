@@ -1,15 +1,14 @@
 /**
- * Test helpers for running `scripts/generate.ts` as a child process in a
+ * Test helpers for running `npm run generate` as a child process in a
  * scratch copy of the project, so no test ever writes into the repository.
  */
 import { spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 
 /** The repository root. */
@@ -17,11 +16,8 @@ export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 /** The fixtures folder of these tests. */
 export const fixtures = fileURLToPath(new URL("fixtures/", import.meta.url));
 
-const script = join(repoRoot, "scripts", "generate.ts");
-// `node --import tsx` rather than the tsx binary: one process instead of two.
-const tsxLoader = pathToFileURL(
-  createRequire(import.meta.url).resolve("tsx"),
-).href;
+// What `npm run generate` runs (package.json), without npm.
+const script = join(repoRoot, "scripts", "launch.mjs");
 
 /** What a run of the shell printed, and its exit code. */
 export interface RunResult {
@@ -72,15 +68,11 @@ function run(
   return new Promise((resolve, reject) => {
     // Asynchronous on purpose: the HTTP server the child talks to runs in
     // this process and must keep answering.
-    const child = spawn(
-      process.execPath,
-      ["--import", tsxLoader, script, ...args],
-      {
-        cwd,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout

@@ -321,9 +321,11 @@ describe("alignKeyOrder", () => {
 describe("emitGenerated", () => {
   const prettierOptions = {};
   const doc = parseDocument(miniJson, "mini");
+  // emitGenerated may change the document it is given.
+  const copy = (): OpenApiDocument => structuredClone(doc);
 
   test("writes the types and the version constant, with a stable header", async () => {
-    const files = await emitGenerated(doc, prettierOptions);
+    const files = await emitGenerated(copy(), prettierOptions);
     expect([...files.keys()]).toEqual([VERSION_FILE, TYPES_FILE]);
     const header = [
       "/**",
@@ -351,8 +353,8 @@ describe("emitGenerated", () => {
       join(fixtures, "notte-mini.shuffled.yaml"),
       "utf8",
     );
-    const first = await emitGenerated(doc, prettierOptions);
-    const again = await emitGenerated(doc, prettierOptions);
+    const first = await emitGenerated(copy(), prettierOptions);
+    const again = await emitGenerated(copy(), prettierOptions);
     const shuffled = await emitGenerated(
       parseDocument(yaml, "shuffled"),
       prettierOptions,
@@ -364,7 +366,7 @@ describe("emitGenerated", () => {
   test("escapes a comment terminator in the title", async () => {
     const files = await emitGenerated(
       {
-        ...doc,
+        ...copy(),
         info: { title: "Evil */ API", version: '1"2' },
       } as OpenApiDocument,
       prettierOptions,
