@@ -6,15 +6,7 @@
  * @packageDocumentation
  */
 import { parseArgs } from "node:util";
-import { NOTTE_API_VERSION } from "../../generated/api-version.js";
-import {
-  checkMaxRetries,
-  checkTimeoutMs,
-  DEFAULT_BASE_URL,
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_TIMEOUT_MS,
-} from "../config.js";
-import { VERSION } from "../version.js";
+import { checkMaxRetries, checkTimeoutMs } from "../config.js";
 
 /** The command's name, as installed by the package's `bin` entry. */
 export const COMMAND_NAME = "notte-agent-stop";
@@ -41,12 +33,28 @@ export interface StopCommand {
   readonly output: OutputMode;
 }
 
+/** A request to stop every agent listed in a file (or stdin), with every option checked. */
+export interface BatchCommand extends Omit<
+  StopCommand,
+  "kind" | "agentId" | "sessionId"
+> {
+  readonly kind: "batch";
+  /** `--from`: the list's path, or `-` for stdin. */
+  readonly from: string;
+  /** `--concurrency`; undefined keeps `stopMany`'s default. */
+  readonly concurrency: number | undefined;
+}
+
 /** What the arguments ask for. */
 export type CliCommand =
   | { readonly kind: "help" }
   | { readonly kind: "version" }
   | { readonly kind: "usage-error"; readonly message: string }
-  | StopCommand;
+  | StopCommand
+  | BatchCommand;
+
+/** Most calls `--concurrency` allows in flight, as `stopMany` does. */
+export const MAX_CONCURRENCY = 64;
 
 // String options take `multiple` only so that a repeated one can be refused:
 // with the default, parseArgs silently keeps the last, hiding a typo such as
@@ -57,6 +65,8 @@ const OPTIONS = {
   "base-url": { type: "string", multiple: true },
   timeout: { type: "string", multiple: true },
   "max-retries": { type: "string", multiple: true },
+  from: { type: "string", multiple: true },
+  concurrency: { type: "string", multiple: true },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -69,6 +79,8 @@ const STRING_OPTIONS = [
   "base-url",
   "timeout",
   "max-retries",
+  "from",
+  "concurrency",
 ] as const;
 
 /**
@@ -102,21 +114,9 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
     }
   }
 
-  if (positionals.length === 0) return usageError("missing <agent-id>");
-  if (positionals.length > 1) {
-    return usageError(
-      `expected one <agent-id>, got ${positionals.length} arguments`,
-    );
-  }
-  // An empty or blank id is a missing argument (exit 2), not a request the API refused.
-  if (positionals[0]?.trim() === "") return usageError("<agent-id> is empty");
-  const sessionId = values["session-id"]?.[0];
-  if (sessionId === undefined) return usageError("missing --session-id <id>");
-  if (sessionId.trim() === "") return usageError("--session-id is empty");
   if (values.json === true && values.quiet === true) {
     return usageError("--json and --quiet exclude each other");
   }
-
   const timeout = numberOption(
     "--timeout",
     "timeoutMs",
@@ -131,23 +131,77 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
     checkMaxRetries,
   );
   if (typeof maxRetries === "object") return maxRetries;
-
-  return {
-    kind: "stop",
-    // Safe: the length was checked above; noUncheckedIndexedAccess cannot see it.
-    agentId: positionals[0] as string,
-    sessionId,
+  const common = {
     apiKey: values["api-key"]?.[0],
     baseUrl: values["base-url"]?.[0],
     timeoutMs: timeout,
     maxRetries,
     output:
       values.json === true
-        ? "json"
+        ? ("json" as const)
         : values.quiet === true
-          ? "quiet"
-          : "summary",
+          ? ("quiet" as const)
+          : ("summary" as const),
   };
+
+  const from = values.from?.[0];
+  if (from !== undefined) {
+    if (positionals.length > 0 || values["session-id"] !== undefined) {
+      return usageError(
+        "--from excludes <agent-id> and --session-id: the ids are in the list",
+      );
+    }
+    if (from === "") return usageError("--from is empty (use - for stdin)");
+    const concurrency = numberOption(
+      "--concurrency",
+      "concurrency",
+      values.concurrency?.[0],
+      checkConcurrency,
+    );
+    if (typeof concurrency === "object") return concurrency;
+    return { kind: "batch", from, concurrency, ...common };
+  }
+  if (values.concurrency !== undefined) {
+    return usageError("--concurrency needs --from");
+  }
+
+  if (positionals.length === 0) return usageError("missing <agent-id>");
+  if (positionals.length > 1) {
+    return usageError(
+      `expected one <agent-id>, got ${positionals.length} arguments`,
+    );
+  }
+  // An empty or blank id is a missing argument (exit 2), not a request the API refused.
+  if (positionals[0]?.trim() === "") return usageError("<agent-id> is empty");
+  const sessionId = values["session-id"]?.[0];
+  if (sessionId === undefined) return usageError("missing --session-id <id>");
+  if (sessionId.trim() === "") return usageError("--session-id is empty");
+
+  return {
+    kind: "stop",
+    // Safe: the length was checked above; noUncheckedIndexedAccess cannot see it.
+    agentId: positionals[0] as string,
+    sessionId,
+    ...common,
+  };
+}
+
+/** `--concurrency`: stopMany's own bounds, checked here so the message names the flag. */
+function checkConcurrency(
+  value: unknown,
+  ErrorType: new (message: string) => Error,
+): number {
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_CONCURRENCY
+  ) {
+    throw new ErrorType(
+      `concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`,
+    );
+  }
+  return value;
 }
 
 function usageError(message: string): CliCommand {
@@ -224,47 +278,4 @@ export function apiKeysIn(args: readonly string[]): string[] {
     }
   });
   return keys;
-}
-
-/** What `--version` prints: this package's version and the API document's. */
-export function versionText(): string {
-  return `${COMMAND_NAME} ${VERSION} (notte-api-client ${VERSION}, Notte API ${NOTTE_API_VERSION})\n`;
-}
-
-/** What `--help` prints; the defaults come from the client, so they cannot drift. */
-export function helpText(): string {
-  return `Usage: ${COMMAND_NAME} <agent-id> --session-id <id> [options]
-       ${COMMAND_NAME} --help | --version
-
-Stops a running Notte agent (DELETE /agents/{agent_id}/stop) and prints its
-status. It does not wait for the agent to finish.
-
-Options (as --flag value or --flag=value):
-  --session-id <id>    the session the agent runs in (required)
-  --api-key <key>      API key (default: NOTTE_API_KEY; prefer the variable:
-                       arguments are visible to other users in the process list)
-  --base-url <url>     API base URL (default: NOTTE_API_URL, else ${DEFAULT_BASE_URL})
-  --timeout <ms>       limit for each attempt, in milliseconds (default ${DEFAULT_TIMEOUT_MS})
-  --max-retries <n>    retries after the first attempt, 0 to 10 (default ${DEFAULT_MAX_RETRIES})
-  --json               print the API's answer exactly as received, as JSON
-  --quiet              print nothing on success
-  -h, --help           print this help
-  --version            print the version of this command and of the Notte API
-
-An <agent-id> that starts with "-" goes after --:  ${COMMAND_NAME} --session-id s -- -a1
-
-Environment:
-  NOTTE_API_KEY        API key
-  NOTTE_API_URL        API base URL
-  NOTTE_DEBUG=1        log each attempt and print stack traces, on stderr
-
-Errors are printed on stderr as one line. Exit status:
-  0    the agent is stopped (or was already)
-  1    unexpected internal error (a bug: please report it)
-  2    usage error: unknown option, missing argument, bad number
-  3    configuration error: no API key, unusable base URL
-  4    the API refused the request (4xx), or the ids are unusable
-  5    the API or the network failed: 5xx, connection, timeout, unusable answer
-  130  interrupted (Ctrl-C); the request was aborted
-`;
 }

@@ -3,8 +3,6 @@
  * run as a child process against the test server, plus direct tests of the pure
  * helpers behind it.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { NOTTE_API_VERSION } from "../../generated/api-version.js";
 import { apiKeysIn, parseCliArgs } from "../../src/cli/args.js";
@@ -30,53 +28,7 @@ import {
   startNotteTestServer,
   type NotteTestServer,
 } from "../../src/testing/index.js";
-
-const CLI = fileURLToPath(
-  new URL("../../dist/esm/src/cli.js", import.meta.url),
-);
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Starts the command with only PATH and the given variables in its
- * environment, so a developer's own NOTTE_* settings cannot leak into a test.
- */
-function spawnCli(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout
-    ?.setEncoding("utf8")
-    .on("data", (chunk: string) => (stdout += chunk));
-  child.stderr
-    ?.setEncoding("utf8")
-    .on("data", (chunk: string) => (stderr += chunk));
-  const done = new Promise<Run>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) =>
-      resolve({ code, signal, stdout, stderr }),
-    );
-  });
-  return { child, done };
-}
-
-function runCli(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<Run> {
-  return spawnCli(args, env).done;
-}
+import { runCli, spawnCli, type Run } from "./cli-run.js";
 
 let server: NotteTestServer;
 /** `--base-url` and `--api-key` pointing at the test server. */
@@ -354,7 +306,7 @@ describe.concurrent("notte-agent-stop: usage errors (exit 2)", () => {
     [
       "a timeout of 0",
       ["a1", "--session-id", "s1", "--timeout=0"],
-      /--timeout must be .*above 0/,
+      /--timeout must be a number from 1 to 2147483647, not "0"/,
     ],
     [
       "a timeout in exponent form",
@@ -569,7 +521,7 @@ describe("notte-agent-stop: the API refused (exit 4)", () => {
     [
       "a dot-segment agent id",
       ["..", "--session-id", "s1"],
-      /NotteInvalidRequestError: agentId "\.\." is a dot segment/,
+      /NotteInvalidRequestError: agent_?[iI]d "\.\." is a dot segment/,
     ],
   ] as [string, string[], RegExp][])(
     "%s: refused before sending",
