@@ -6,15 +6,16 @@ const decoder = new TextDecoder();
  * The answer's body as text, read to its end but never past `maxBytes`:
  * beyond that (by `Content-Length`, or counted while it streams) reading
  * stops, the body is cancelled and a {@link NotteResponseTooLargeError} is
- * thrown. Memory stays within about `maxBytes`.
+ * thrown (its headers with `secret` redacted). Memory stays within about `maxBytes`.
  */
 export async function readCappedText(
   response: Response,
   maxBytes: number,
+  secret: string,
 ): Promise<string> {
   const { body, status, headers } = response;
   const tooLarge = (): NotteResponseTooLargeError =>
-    new NotteResponseTooLargeError(status, headers, maxBytes);
+    new NotteResponseTooLargeError(status, headers, maxBytes, secret);
   if (Number(headers.get("content-length")) > maxBytes) {
     body?.cancel().catch(ignore);
     throw tooLarge();

@@ -17,31 +17,22 @@ const BRAND = Symbol.for("notte-api-client.error");
  */
 export class NotteError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
-    const brand: unknown = Object.hasOwn(this.prototype, BRAND)
-      ? (this.prototype as unknown as Record<symbol, unknown>)[BRAND]
-      : undefined;
+    type Branded = Record<symbol, unknown>;
+    const brand = (this.prototype as unknown as Branded)[BRAND];
     // A subclass of the user's own: ordinary prototype-chain instanceof.
-    if (brand === undefined)
+    if (!Object.hasOwn(this.prototype, BRAND)) {
       return Function.prototype[Symbol.hasInstance].call(this, value);
+    }
     for (
-      let proto: unknown = value;
-      isObjectLike(proto);
+      let proto = value;
+      proto != null;
       proto = Object.getPrototypeOf(proto)
     ) {
-      if (
-        Object.hasOwn(proto, BRAND) &&
-        (proto as Record<symbol, unknown>)[BRAND] === brand
-      )
+      if (Object.hasOwn(proto, BRAND) && (proto as Branded)[BRAND] === brand)
         return true;
     }
     return false;
   }
-}
-
-function isObjectLike(value: unknown): value is object {
-  return (
-    (typeof value === "object" || typeof value === "function") && value !== null
-  );
 }
 
 /** The client's configuration is unusable; thrown by `new NotteClient()`. */
@@ -163,13 +154,20 @@ export class NotteResponseTooLargeError extends NotteApiError {
    * @param status - the answer's status
    * @param headers - the answer's headers
    * @param maxResponseBytes - the limit
+   * @param secret - the API key, redacted from the headers
    */
-  constructor(status: number, headers: Headers, maxResponseBytes: number) {
+  constructor(
+    status: number,
+    headers: Headers,
+    maxResponseBytes: number,
+    secret?: string,
+  ) {
     super(
       status,
       headers,
       "",
       `${status} answer is over ${maxResponseBytes} bytes`,
+      secret,
     );
     this.maxResponseBytes = maxResponseBytes;
   }

@@ -49,14 +49,25 @@ export function checkHeaders(
   for (const [name, headerValue] of Object.entries(value)) {
     const lowerName = name.toLowerCase();
     const option = CLIENT_SET_HEADERS.get(lowerName);
-    if (option !== undefined || FETCH_FORBIDDEN_HEADERS.has(lowerName)) {
+    if (option !== undefined) {
       throw new ErrorType(
-        `header ${JSON.stringify(name)} ${option === undefined ? "is refused by fetch" : `is set by the client${option && ` (use ${option})`}`}`,
+        `header ${JSON.stringify(name)} is set by the client${option && ` (use ${option})`}`,
       );
     }
+    refuseFetchForbidden(name, ErrorType);
     checked[lowerName] = checkHeaderValue(name, headerValue, ErrorType);
   }
   return checked;
+}
+
+/** Throws an error of the given class, naming the header, when `fetch` would refuse it. */
+export function refuseFetchForbidden(
+  name: string,
+  ErrorType: ErrorClass,
+): void {
+  if (FETCH_FORBIDDEN_HEADERS.has(name.toLowerCase())) {
+    throw new ErrorType(`header ${JSON.stringify(name)} is refused by fetch`);
+  }
 }
 
 /** The value, when it can be sent as header `name`; else an error of the given class. */

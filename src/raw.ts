@@ -1,7 +1,8 @@
 import { mergeHeaders, type Client, type Middleware } from "openapi-fetch";
 import type { paths } from "../generated/notte-api.js";
 import { NotteInvalidRequestError, NotteMiddlewareError } from "./errors.js";
-import { isRecord, redact } from "./redact.js";
+import { refuseFetchForbidden } from "./headers.js";
+import { isRecord, redact, redactCause } from "./redact.js";
 import { callLimits } from "./request-options.js";
 import { PlainRequest, send, type CallContext } from "./send.js";
 
@@ -90,11 +91,7 @@ export function guardRawClient(
           const attemptArgs = [...args];
           attemptArgs[initAt] = {
             ...rest,
-            // The call's own key wins over the one every retry of this call repeats.
-            headers: mergeHeaders(
-              { "idempotency-key": idempotencyKey },
-              headers as Record<string, string>,
-            ),
+            headers: attemptHeaders(idempotencyKey, headers),
             middleware: callMiddleware,
             fetch: attemptFetch,
             ...(plain && { Request: PlainRequest }),
@@ -107,6 +104,21 @@ export function guardRawClient(
     };
   }
   return guarded as unknown as NotteRawClient;
+
+  /**
+   * The call's headers, its own `Idempotency-Key` winning over the one every
+   * retry of the call repeats; one that fetch refuses is a NotteInvalidRequestError.
+   */
+  function attemptHeaders(idempotencyKey: string, headers: unknown): Headers {
+    const merged = mergeHeaders(
+      { "idempotency-key": idempotencyKey },
+      headers as Record<string, string>,
+    );
+    merged.forEach((_, name) =>
+      refuseFetchForbidden(name, NotteInvalidRequestError),
+    );
+    return merged;
+  }
 
   function guardMiddleware(each: unknown): Middleware {
     if (
@@ -132,7 +144,7 @@ export function guardRawClient(
                 `middleware ${hook} failed: ${String(cause)}`,
                 context.config.apiKey,
               ),
-              { cause },
+              { cause: redactCause(cause, context.config.apiKey) },
             );
           }
         };

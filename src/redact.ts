@@ -27,3 +27,39 @@ export function redact<T>(value: T, secret: string | undefined, depth = 0): T {
     ]),
   ) as T;
 }
+
+/**
+ * `cause` as it is when it holds no `secret`; else an `Error` copy of it (and
+ * of its own causes) with `name`, `message` and `stack` redacted, so that
+ * printing the error's cause chain (`util.inspect`) cannot show the key.
+ */
+export function redactCause(
+  cause: unknown,
+  secret: string,
+  depth = 0,
+): unknown {
+  if (typeof cause === "string") return redact(cause, secret);
+  if (
+    !(cause instanceof Error) ||
+    depth > 8 ||
+    !holdsSecret(cause, secret, depth)
+  )
+    return cause;
+  const copy = new Error(redact(cause.message, secret), {
+    cause: redactCause(cause.cause, secret, depth + 1),
+  });
+  copy.name = redact(cause.name, secret);
+  copy.stack = redact(cause.stack ?? "", secret);
+  return copy;
+}
+
+function holdsSecret(error: Error, secret: string, depth: number): boolean {
+  const { cause } = error;
+  return (
+    `${error.name}${error.message}${error.stack}`.includes(secret) ||
+    (typeof cause === "string" && cause.includes(secret)) ||
+    (cause instanceof Error &&
+      depth < 8 &&
+      holdsSecret(cause, secret, depth + 1))
+  );
+}

@@ -11,7 +11,7 @@ import {
   NotteTimeoutError,
 } from "./errors.js";
 import type { RateWindow } from "./rate-window.js";
-import { redact } from "./redact.js";
+import { redact, redactCause } from "./redact.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 
 /** The limits of one call (all its attempts), settled from the client's and the call's options. */
@@ -189,7 +189,11 @@ export async function send<R extends { response: Response }>(
         }
         let response = await pending;
         if (!readSuccessBody || !response.ok) {
-          failureText = await readCappedText(response, maxResponseBytes);
+          failureText = await readCappedText(
+            response,
+            maxResponseBytes,
+            secret,
+          );
           // openapi-fetch reads the body again: give it the bytes already read.
           response = new Response(failureText || null, response);
         }
@@ -203,11 +207,12 @@ export async function send<R extends { response: Response }>(
         if (readSuccessBody && result.response.ok) {
           stage = READING;
           text = await interruptible(
-            readCappedText(result.response, maxResponseBytes),
+            readCappedText(result.response, maxResponseBytes, secret),
             stopAttempt,
           );
         }
-      } catch (error) {
+      } catch (thrown) {
+        const error = redactCause(thrown, secret);
         failure = aborted
           ? abortError()
           : why === TIMED_OUT
