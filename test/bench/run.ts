@@ -2,8 +2,8 @@
  * `npm run bench [-- part…]`: runs the benchmark parts, prints one table and
  * writes the raw numbers to `test/bench/results/latest.json`.
  *
- * Parts: client, import, size, generate, typecheck (all by default, in that
- * order), and `anatomy` (only when named): where the client's extra per-call
+ * Parts: client, import, size, generate, typecheck, stop-many (all by default,
+ * in that order), and `anatomy` (only when named): where the client's extra per-call
  * cost goes.
  *
  * This is a benchmark, not a test: a missed budget is reported, never an exit
@@ -24,8 +24,16 @@ const PARTS: Record<string, () => Promise<PartResult>> = {
   generate: async () => (await import("./generate.js")).runGeneratePart(),
   typecheck: async () => (await import("./typecheck.js")).runTypecheckPart(),
   anatomy: async () => (await import("./anatomy.js")).runAnatomyPart(),
+  "stop-many": async () => (await import("./stop-many.js")).runStopManyPart(),
 };
-const DEFAULT_PARTS = ["client", "import", "size", "generate", "typecheck"];
+const DEFAULT_PARTS = [
+  "client",
+  "import",
+  "size",
+  "generate",
+  "typecheck",
+  "stop-many",
+];
 
 const RESULTS_FILE = join(BENCH_DIR, "results", "latest.json");
 
