@@ -460,6 +460,21 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
     ]);
   });
 
+  test("kept stricter than oasdiff for TypeScript: a renamed path parameter", () => {
+    expect(
+      breaking((doc) => {
+        param(doc, "agent_id").name = "id";
+        const item = doc.paths["/agents/{agent_id}/stop"];
+        delete doc.paths["/agents/{agent_id}/stop"];
+        doc.paths["/agents/{id}/stop"] = item;
+      }),
+    ).toEqual([
+      "stop: moved from POST /agents/{agent_id}/stop to POST /agents/{id}/stop",
+      'stop: path parameter "agent_id" removed',
+      'stop: new required path parameter "id"',
+    ]);
+  });
+
   test("kept stricter than oasdiff for TypeScript: a response union gains a named member", () => {
     const before = makeDoc((doc) => {
       schemas(doc).Other = { type: "object", properties: {} };
