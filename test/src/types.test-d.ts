@@ -1,10 +1,17 @@
-import createClient from "openapi-fetch";
+import createClient, { type Middleware } from "openapi-fetch";
 import { describe, expectTypeOf, it } from "vitest";
 import {
   NotteClient,
   type AgentStatus,
   type AgentStatusResponse,
+  type NotteApiError,
+  type NotteClientOptions,
+  type NotteError,
+  type NotteMiddleware,
+  type NotteMiddlewareError,
   type NotteRawClient,
+  type NotteResponseTooLargeError,
+  type RequestOptions,
   type NotteValidationError,
   type StopAgentParams,
   type ValidationError,
@@ -79,5 +86,24 @@ describe("types", () => {
     >().toEqualTypeOf<AgentStatus>();
     expectTypeOf<TypesOnly.paths>().toEqualTypeOf<paths>();
     expectTypeOf<keyof TypesOnly.operations>().toEqualTypeOf<"agent_stop">();
+  });
+
+  it("middleware is openapi-fetch's, and raw.use takes it", () => {
+    expectTypeOf<NotteMiddleware>().toEqualTypeOf<Middleware>();
+    expectTypeOf(notte.raw.use).parameter(0).toEqualTypeOf<Middleware>();
+  });
+
+  it("the options of this pass are typed", () => {
+    expectTypeOf<NotteClientOptions["rateLimit"]>().toEqualTypeOf<
+      "wait" | "ignore" | undefined
+    >();
+    expectTypeOf<RequestOptions["maxResponseBytes"]>().toEqualTypeOf<
+      number | undefined
+    >();
+    // @ts-expect-error not one of the two modes
+    new NotteClient({ rateLimit: "retry" });
+    expectTypeOf<NotteResponseTooLargeError>().toMatchTypeOf<NotteApiError>();
+    expectTypeOf<NotteResponseTooLargeError["maxResponseBytes"]>().toBeNumber();
+    expectTypeOf<NotteMiddlewareError>().toMatchTypeOf<NotteError>();
   });
 });
