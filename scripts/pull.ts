@@ -22,9 +22,9 @@ import { parseDocument } from "./parse.js";
 import { prettierOptions, readPrevious, readProjectConfig } from "./project.js";
 import { pruneDocument } from "./prune.js";
 import { listOperations, type OpenApiDocument } from "./refs.js";
-import type { PullReport, WrittenFiles } from "./report/model.js";
+import type { PullReport } from "./report/model.js";
 import { checkUpstream } from "./validate.js";
-import { writeFileAtomically } from "./write.js";
+import { writeFileAtomically, type WriteResult } from "./write.js";
 
 /** Where the shell prints: the report and progress on stdout, one-line failures and warnings on stderr. */
 export interface Terminal {
@@ -75,7 +75,7 @@ export async function pull(
       : [DOCUMENT_FILE, TYPES_FILE, VERSION_FILE],
   );
   const documentText = await serializeDocument(next, options);
-  let files: WrittenFiles | undefined;
+  let files: WriteResult | undefined;
   if (!args.dryRun && !refused) {
     // The heavy module (openapi-typescript loads the TypeScript compiler) is
     // imported only once everything cheap has passed: failing is fast.

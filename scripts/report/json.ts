@@ -4,7 +4,8 @@
  * {@link JsonReport}; `format` changes if a field changes meaning.
  */
 import type { Bump, ChangeKind } from "../diff/index.js";
-import type { PullReport, WrittenFiles } from "./model.js";
+import type { WriteResult } from "../write.js";
+import type { PullReport } from "./model.js";
 
 /** The JSON report, field by field. */
 export interface JsonReport {
@@ -41,7 +42,7 @@ export interface JsonReport {
     readonly breaking: boolean;
   }[];
   /** What was written; `null` when nothing was. */
-  readonly files: WrittenFiles | null;
+  readonly files: WriteResult | null;
   readonly warnings: readonly string[];
 }
 

@@ -3,13 +3,7 @@
  * the document came from, what was kept, what changed, what was written.
  */
 import type { DocumentDiff } from "../diff/index.js";
-
-/** What a pull wrote (nothing on a dry run or a refused pull). */
-export interface WrittenFiles {
-  readonly written: readonly string[];
-  readonly unchanged: readonly string[];
-  readonly removed: readonly string[];
-}
+import type { WriteResult } from "../write.js";
 
 /** Everything a report says about one pull. */
 export interface PullReport {
@@ -28,7 +22,7 @@ export interface PullReport {
   readonly documentChanged: boolean;
   readonly dryRun: boolean;
   /** `undefined` when nothing was written (dry run, or a kept operation removed upstream). */
-  readonly files: WrittenFiles | undefined;
+  readonly files: WriteResult | undefined;
   /** One line each: what was tolerated (a broken `$ref` outside the kept operations...). */
   readonly warnings: readonly string[];
   /** Why there is nothing to compare with, if the previous openapi.json could not be read. */

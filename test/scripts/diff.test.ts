@@ -101,6 +101,13 @@ const param = (doc: Doc, name: string): Doc =>
   op(doc).parameters.find((p: Doc) => p.name === name);
 const schemas = (doc: Doc): Doc => doc.components.schemas;
 
+/** The breaking changes from `before` to `after`, as `[kind, message]`. */
+function verdict(before: Doc, after: Doc): [string, string][] {
+  return diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
+    (found) => [found.kind, found.message],
+  );
+}
+
 function breaking(change: (doc: Doc) => void): readonly string[] {
   return diffDocuments(
     makeDoc() as JsonObject,
@@ -270,15 +277,17 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
       param(doc, "mode").schema.default = value;
     };
     const before = makeDoc(withDefault("soft"));
-    const verdict = (after: Doc): string[] =>
-      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
-        (found) => `${found.kind}: ${found.message}`,
-      );
-    expect(verdict(makeDoc(withDefault("hard")))).toEqual([
-      'default-changed: stop: query parameter "mode": default changed from "soft" to "hard"',
+    expect(verdict(before, makeDoc(withDefault("hard")))).toEqual([
+      [
+        "default-changed",
+        'stop: query parameter "mode": default changed from "soft" to "hard"',
+      ],
     ]);
-    expect(verdict(makeDoc())).toEqual([
-      'default-changed: stop: query parameter "mode": default "soft" removed',
+    expect(verdict(before, makeDoc())).toEqual([
+      [
+        "default-changed",
+        'stop: query parameter "mode": default "soft" removed',
+      ],
     ]);
     expect(breaking(withDefault("soft"))).toEqual([]);
   });
@@ -292,11 +301,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
       schemas(doc).StopRequest.properties.force.default = true;
       schemas(doc).Status.properties.count.default = 1;
     });
-    expect(
-      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
-        (found) => found.message,
-      ),
-    ).toEqual([
+    expect(verdict(before, after).map(([, message]) => message)).toEqual([
       'stop: request body (application/json): property "force": default changed from false to true',
     ]);
   });
@@ -311,9 +316,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
         makeDoc((doc) => (param(doc, "x-origin").schema.pattern = wide)),
         makeDoc(),
       ]) {
-        expect(
-          diffDocuments(before as JsonObject, after as JsonObject).breaking,
-        ).toEqual([]);
+        expect(verdict(before, after)).toEqual([]);
       }
     },
   );
@@ -328,11 +331,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
     const after = makeDoc((doc) => {
       param(doc, "x-origin").schema.pattern = "^[a-z0-9]+$";
     });
-    expect(
-      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
-        (found) => [found.kind, found.message],
-      ),
-    ).toEqual([
+    expect(verdict(before, after)).toEqual([
       [
         "pattern-changed",
         'stop: header parameter "x-origin": pattern changed from ^[a-z]+$ to ^[a-z0-9]+$',
@@ -367,11 +366,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
   test("a response object that becomes a oneOf of inline objects: each member compared with the old object", () => {
     const before = makeDoc((doc) => (response(doc).schema = both));
     const after = makeDoc((doc) => (response(doc).schema = split));
-    expect(
-      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
-        (found) => [found.kind, found.message],
-      ),
-    ).toEqual([
+    expect(verdict(before, after)).toEqual([
       [
         "property-removed",
         'stop: response 200 (application/json): property "bar" removed',
@@ -392,11 +387,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
     };
     const before = makeDoc((doc) => (body(doc).schema = both));
     const after = makeDoc((doc) => (body(doc).schema = declared));
-    expect(
-      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
-        (found) => [found.kind, found.message],
-      ),
-    ).toEqual([
+    expect(verdict(before, after)).toEqual([
       [
         "union-ambiguous",
         "stop: request body (application/json): now matches 2 members of a oneOf (a value that fits more than one is rejected)",
@@ -406,9 +397,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
     const lenient = makeDoc(
       (doc) => (body(doc).schema = { anyOf: declared.oneOf }),
     );
-    expect(
-      diffDocuments(before as JsonObject, lenient as JsonObject).breaking,
-    ).toEqual([]);
+    expect(verdict(before, lenient)).toEqual([]);
   });
 
   test("a request body {a} that becomes a oneOf of members newly requiring b or c", () => {
@@ -422,11 +411,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
     const after = makeDoc(
       (doc) => (body(doc).schema = { oneOf: [member("b"), member("c")] }),
     );
-    expect(
-      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
-        (found) => [found.kind, found.message],
-      ),
-    ).toEqual([
+    expect(verdict(before, after)).toEqual([
       [
         "property-added-required",
         'stop: request body (application/json): property "b" added as required',
@@ -450,11 +435,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
     const after = makeDoc(
       (doc) => (response(doc).schema = union({ n: { type: "string" } })),
     );
-    expect(
-      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
-        (found) => found.message,
-      ),
-    ).toEqual([
+    expect(verdict(before, after).map(([, message]) => message)).toEqual([
       'stop: response 200 (application/json): property "n": may now be string',
       'stop: response 200 (application/json): property "n": no longer returns integer',
     ]);
@@ -496,11 +477,7 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
         ],
       };
     });
-    expect(
-      diffDocuments(before as JsonObject, after as JsonObject).breaking.map(
-        (found) => [found.kind, found.message],
-      ),
-    ).toEqual([
+    expect(verdict(before, after)).toEqual([
       [
         "union-member-added",
         "stop: response 200 (application/json): may now be Third",
