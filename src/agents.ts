@@ -20,6 +20,7 @@ import {
   type CallLimits,
 } from "./send.js";
 import {
+  readIds,
   stopMany,
   type StopManyOptions,
   type StopManyResult,
@@ -185,14 +186,15 @@ export class Agents {
  * serializer).
  */
 function checkStopParams(params: unknown): StopAgentParams {
-  if (!isRecord(params)) {
+  const ids = isRecord(params) ? readIds(params) : undefined;
+  if (ids === undefined) {
     throw new NotteInvalidRequestError(
       "agents.stop needs { agentId, sessionId }",
     );
   }
   return {
-    agentId: checkId(params.agentId, "agentId"),
-    sessionId: checkId(params.sessionId, "sessionId"),
+    agentId: checkId(ids.agentId, "agentId"),
+    sessionId: checkId(ids.sessionId, "sessionId"),
   };
 }
 

@@ -147,10 +147,15 @@ export async function stopMany(
 
   // One task per distinct (agentId, sessionId), with the positions that name it;
   // items without string ids are never merged.
-  const tasks: { item: unknown; positions: number[] }[] = [];
+  const tasks: {
+    ids: { agentId: unknown; sessionId: unknown };
+    positions: number[];
+  }[] = [];
   const taskByKey = new Map<string, (typeof tasks)[number]>();
   list.forEach((item, position) => {
-    const { agentId, sessionId } = (item ?? {}) as Record<string, unknown>;
+    // Read once: a getter of the caller's runs once, and cannot change between the check and the call.
+    const ids = readIds(item) ?? { agentId: undefined, sessionId: undefined };
+    const { agentId, sessionId } = ids;
     const key =
       typeof agentId === "string" && typeof sessionId === "string"
         ? JSON.stringify([agentId, sessionId])
@@ -158,7 +163,7 @@ export async function stopMany(
     const known = key === undefined ? undefined : taskByKey.get(key);
     if (known) known.positions.push(position);
     else {
-      const task = { item, positions: [position] };
+      const task = { ids, positions: [position] };
       tasks.push(task);
       if (key !== undefined) taskByKey.set(key, task);
     }
@@ -176,7 +181,7 @@ export async function stopMany(
       | { ok: true; status: AgentStatusResponse }
       | { ok: false; error: NotteError },
   ): void => {
-    const { agentId, sessionId } = (task.item ?? {}) as Record<string, unknown>;
+    const { agentId, sessionId } = task.ids;
     for (const position of task.positions) {
       results[position] = {
         agentId: typeof agentId === "string" ? agentId : "",
@@ -192,7 +197,7 @@ export async function stopMany(
   const worker = async (): Promise<void> => {
     while (next < tasks.length && !signal?.aborted) {
       const task = tasks[next++] as (typeof tasks)[number];
-      await stop(task.item as StopAgentParams, callOptions).then(
+      await stop(task.ids as StopAgentParams, callOptions).then(
         (status) => settle(task, { ok: true, status }),
         (error: NotteError) => settle(task, { ok: false, error }),
       );
@@ -209,4 +214,19 @@ export async function stopMany(
     report();
   }
   return results;
+}
+
+/**
+ * The two ids of `item`, read once, or `undefined` when reading them threw (a
+ * getter or a Proxy of the caller's).
+ */
+export function readIds(
+  item: unknown,
+): { agentId: unknown; sessionId: unknown } | undefined {
+  try {
+    const { agentId, sessionId } = (item ?? {}) as Record<string, unknown>;
+    return { agentId, sessionId };
+  } catch {
+    return undefined;
+  }
 }
