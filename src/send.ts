@@ -64,7 +64,7 @@ export interface Answer<R extends { response: Response }> {
 }
 
 /** An attempt: one openapi-fetch call, given the `fetch` the attempt sends with. */
-export type RunAttempt<R> = (
+type RunAttempt<R> = (
   fetch: (request: Request) => Promise<Response>,
 ) => Promise<R>;
 
