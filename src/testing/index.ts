@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 
-export { DEFAULT_TEST_RATE_LIMIT, startNotteTestServer } from "./server.js";
+export { DEFAULT_TEST_RATE_LIMIT } from "./rate-limit.js";
+export { startNotteTestServer } from "./server.js";
 export type {
   NotteTestAgent,
   NotteTestFault,

@@ -13,6 +13,37 @@ interface Window {
   count: number;
 }
 
+/** Rate limit used when {@link NotteTestServerOptions.rateLimit} is not given. */
+export const DEFAULT_TEST_RATE_LIMIT: Readonly<NotteTestRateLimit> =
+  Object.freeze({
+    // A one-second window with a limit no local client on a few cores can reach, so the
+    // headers are realistic without a benchmark ever running into 429.
+    limit: 100_000,
+    windowMs: 1000,
+  });
+
+/** The rate limit as given, checked, or a RangeError naming what is wrong. */
+export function checkRateLimit(
+  rateLimit: NotteTestRateLimit,
+): NotteTestRateLimit {
+  if (typeof rateLimit !== "object" || rateLimit === null) {
+    throw new TypeError("rateLimit must be { limit, windowMs }");
+  }
+  if (!Number.isSafeInteger(rateLimit.limit) || rateLimit.limit < 0) {
+    throw new RangeError("rateLimit.limit must be a non-negative integer");
+  }
+  if (!(rateLimit.windowMs > 0) || !Number.isFinite(rateLimit.windowMs)) {
+    const replaced =
+      "windowSeconds" in rateLimit
+        ? " (windowSeconds was replaced by windowMs)"
+        : "";
+    throw new RangeError(
+      `rateLimit.windowMs must be a positive number of milliseconds${replaced}`,
+    );
+  }
+  return { limit: rateLimit.limit, windowMs: rateLimit.windowMs };
+}
+
 // Keys are whatever clients present; past this many, expired windows are dropped so a test
 // that sends many wrong keys cannot grow the map without bound.
 const MAX_IDLE_WINDOWS = 1024;

@@ -18,7 +18,11 @@ import { AgentStore } from "./agent-store.js";
 import { answerAsApi } from "./api.js";
 import { answersItself, FaultQueue, sendFaultAnswer } from "./faults.js";
 import type { RateHeaders } from "./http.js";
-import { RateLimitWindows } from "./rate-limit.js";
+import {
+  checkRateLimit,
+  DEFAULT_TEST_RATE_LIMIT,
+  RateLimitWindows,
+} from "./rate-limit.js";
 import {
   readRequest,
   redactSecrets,
@@ -34,15 +38,6 @@ import type {
   NotteTestServer,
   NotteTestServerOptions,
 } from "./types.js";
-
-/** Rate limit used when {@link NotteTestServerOptions.rateLimit} is not given. */
-export const DEFAULT_TEST_RATE_LIMIT: Readonly<NotteTestRateLimit> =
-  Object.freeze({
-    // A one-second window with a limit no local client on a few cores can reach, so the
-    // headers are realistic without a benchmark ever running into 429.
-    limit: 100_000,
-    windowMs: 1000,
-  });
 
 /**
  * Starts a Notte test server on 127.0.0.1 that behaves like the Notte API for
@@ -95,22 +90,6 @@ export async function startNotteTestServer(
     throw new Error("the test server did not get a TCP address");
   }
   return new TestServerHandle(state, server, address.port);
-}
-
-function checkRateLimit(rateLimit: NotteTestRateLimit): NotteTestRateLimit {
-  if (!Number.isSafeInteger(rateLimit.limit) || rateLimit.limit < 0) {
-    throw new RangeError("rateLimit.limit must be a non-negative integer");
-  }
-  if (!(rateLimit.windowMs > 0) || !Number.isFinite(rateLimit.windowMs)) {
-    const replaced =
-      "windowSeconds" in rateLimit
-        ? " (windowSeconds was replaced by windowMs)"
-        : "";
-    throw new RangeError(
-      `rateLimit.windowMs must be a positive number of milliseconds${replaced}`,
-    );
-  }
-  return { limit: rateLimit.limit, windowMs: rateLimit.windowMs };
 }
 
 /** The public face; kept apart from the state so users only see the documented API. */
