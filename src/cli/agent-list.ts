@@ -27,7 +27,8 @@ export type AgentList =
  */
 export function parseAgentList(text: string): AgentList {
   const agents: ListedAgent[] = [];
-  const lines = text.split(/\r?\n/);
+  // A byte-order mark (some editors on Windows write one) is not part of the first id.
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
     const content = (lines[index] ?? "").trim();
     if (content === "" || content.startsWith("#")) continue;

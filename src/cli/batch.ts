@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { readFile, stat } from "node:fs/promises";
+import { inspect } from "node:util";
 import { NotteClient } from "../client.js";
 import type { StopManyProgress } from "../stop-many.js";
 import { parseAgentList } from "./agent-list.js";
@@ -80,8 +81,16 @@ export async function runBatch(
         process.stdout.write(redact(`${lines.join("\n")}\n`, secrets));
     }
     const code = batchExitCode(results);
-    const failures = failureLines(list.agents, results);
-    for (const line of failures) writeError(line, secrets);
+    for (const line of failureLines(list.agents, results))
+      writeError(line, secrets);
+    if (env.NOTTE_DEBUG === "1") {
+      for (const result of results) {
+        if (!result.ok)
+          process.stderr.write(
+            `${redact(inspect(result.error, { depth: 6 }), secrets)}\n`,
+          );
+      }
+    }
     if (command.output !== "quiet" || code !== EXIT_CODES.stopped) {
       writeError(summaryLine(results), secrets);
     }

@@ -356,6 +356,10 @@ describe("batch helpers", () => {
       ],
     });
     expect(parseAgentList("")).toEqual({ ok: true, agents: [] });
+    expect(parseAgentList("\uFEFFa1 s1")).toEqual({
+      ok: true,
+      agents: [{ line: 1, agentId: "a1", sessionId: "s1" }],
+    });
     expect(
       parseAgentList('{"agent_id":"a","agentId":"b","session_id":"s"}'),
     ).toEqual({ ok: false, message: "line 1: agent_id and agentId differ" });
