@@ -14,7 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
+import module, { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -108,4 +108,8 @@ async function forgetOldBundles(root, keep) {
   }
 }
 
+// Node 22 and later can keep compiled code between runs (the TypeScript
+// compiler that openapi-typescript loads is most of the start-up); Node 20
+// has no such cache and goes on without.
+module.enableCompileCache?.();
 await import(pathToFileURL(await bundle()).href);

@@ -212,18 +212,28 @@ export class SchemaComparer {
       request
         ? this.compareObjects(source, target, direction)
         : this.compareObjects(target, source, direction);
-    const positional = oldObjects.length === newObjects.length;
+    const sameName = (
+      variant: Variant,
+      among: readonly Variant[],
+    ): Variant | undefined =>
+      variant.name === undefined
+        ? undefined
+        : among.find((other) => other.name === variant.name);
+    // Members without a namesake on the other side pair by position when
+    // there are as many on both sides, else with the closest.
+    const looseSources = sources.filter((v) => !sameName(v, targets));
+    const looseTargets = targets.filter((v) => !sameName(v, sources));
+    const positional = looseSources.length === looseTargets.length;
     const findings: Finding[] = [];
-    sources.forEach((source, index) => {
-      const byName =
-        source.name === undefined
-          ? undefined
-          : targets.find((t) => t.name === source.name);
+    sources.forEach((source) => {
+      const byName = sameName(source, targets);
       if (byName !== undefined) {
         findings.push(...compare(source, byName));
         return;
       }
-      const atPosition = positional ? targets[index] : undefined;
+      const atPosition = positional
+        ? looseTargets[looseSources.indexOf(source)]
+        : undefined;
       if (atPosition !== undefined) {
         findings.push(...compare(source, atPosition));
         return;
@@ -238,7 +248,9 @@ export class SchemaComparer {
         });
         return;
       }
-      const candidates = targets.map((target) => compare(source, target));
+      const candidates = (looseTargets.length > 0 ? looseTargets : targets).map(
+        (target) => compare(source, target),
+      );
       const closest = candidates.reduce((best, next) =>
         next.length < best.length ? next : best,
       );

@@ -441,6 +441,24 @@ describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
     ]);
   });
 
+  test("a named member pairs by name; the inline ones pair among themselves, whatever their order", () => {
+    const inline = (type: string): Doc => ({
+      type: "object",
+      properties: { n: { type } },
+    });
+    const before = makeDoc((doc) => {
+      response(doc).schema = {
+        oneOf: [{ $ref: "#/components/schemas/Status" }, inline("integer")],
+      };
+    });
+    const after = makeDoc((doc) => {
+      response(doc).schema = {
+        oneOf: [inline("integer"), { $ref: "#/components/schemas/Status" }],
+      };
+    });
+    expect(verdict(before, after)).toEqual([]);
+  });
+
   test("kept stricter than oasdiff for TypeScript: a renamed path parameter", () => {
     expect(
       breaking((doc) => {
