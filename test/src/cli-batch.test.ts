@@ -336,7 +336,11 @@ describe("notte-agent-stop: stdout or stderr closed early", () => {
     const script = `'${process.execPath}' '${CLI}' nope --session-id s1 ${target.map((w) => `'${w}'`).join(" ")} 2>&1 | head -c10 >/dev/null; exit \${PIPESTATUS[0]}`;
     let code = 0;
     try {
-      await execAsync("bash", ["-c", script]);
+      // NOTTE_DEBUG=1 makes several writes to stderr: the ones after the first ten bytes
+      // meet a closed pipe (EPIPE), which used to end the command with exit 1.
+      await execAsync("bash", ["-c", script], {
+        env: { PATH: process.env.PATH ?? "", NOTTE_DEBUG: "1" },
+      });
     } catch (error) {
       code = (error as { code: number }).code;
     }
