@@ -82,6 +82,26 @@ describe("the packed tarball", () => {
     expect(Object.keys(manifest.dependencies)).toEqual(["openapi-fetch"]);
     expect(manifest.sideEffects).toBe(false);
   });
+
+  it("says where it comes from and under which licence, with the licence's text", async () => {
+    const installed = join(consumer, "node_modules/notte-api-client");
+    const manifest = JSON.parse(
+      await readFile(join(installed, "package.json"), "utf8"),
+    );
+    expect(manifest).toMatchObject({
+      license: "MIT",
+      repository: {
+        type: "git",
+        url: expect.stringMatching(/^git\+https:\/\//),
+      },
+      homepage: expect.stringMatching(/^https:\/\//),
+      bugs: { url: expect.stringMatching(/^https:\/\//) },
+      engines: { node: ">=20.19" },
+    });
+    expect(manifest.keywords).toContain("notte");
+    const licence = await readFile(join(installed, "LICENSE"), "utf8");
+    expect(licence).toMatch(/^MIT License\n/);
+  });
 });
 
 describe("consumer projects", () => {
