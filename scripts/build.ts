@@ -12,6 +12,8 @@
  * - Declarations: tsc, per module system, so `import` and `require`
  *   consumers both get types that match what they load. tsc also type-checks
  *   the sources here, so a type error fails the build.
+ * - The compiler API comes from TypeScript 6 (the `typescript` package is
+ *   aliased to it): TypeScript 7, the project's `tsc`, has no such API yet.
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";

