@@ -116,6 +116,15 @@ describe("a logger that rejects or throws changes nothing", () => {
   });
 });
 
+/** How long `promise` took to settle, with its value. */
+async function timed<T>(
+  promise: Promise<T>,
+): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  const value = await promise;
+  return { value, ms: Date.now() - started };
+}
+
 describe("timeout and abort bound the call whatever fetch does", () => {
   const neverSettles: FetchLike = () => new Promise<Response>(() => {});
 
@@ -237,69 +246,80 @@ describe("timeout and abort bound the call whatever fetch does", () => {
   it("a fetch that rejects late, after the timeout, causes no unhandled rejection", async () => {
     const { result, unhandled } = await withUnhandledRejections(
       () =>
-        rejectionOf(
-          client({
-            fetch: () =>
-              new Promise<Response>((_resolve, reject) =>
-                setTimeout(reject, 400, new Error("late failure")),
-              ),
-            timeoutMs: 100,
-            maxRetries: 0,
-          }).agents.stop(AGENT),
+        timed(
+          rejectionOf(
+            client({
+              fetch: () =>
+                new Promise<Response>((_resolve, reject) =>
+                  setTimeout(reject, 700, new Error("late failure")),
+                ),
+              timeoutMs: 100,
+              maxRetries: 0,
+            }).agents.stop(AGENT),
+          ),
         ),
       // Past the late rejection.
-      700,
+      900,
     );
-    expect(result).toBeInstanceOf(NotteTimeoutError);
+    expect(result.value).toBeInstanceOf(NotteTimeoutError);
+    // Ended by its timer, not by the late outcome.
+    expect(result.ms).toBeLessThan(600);
     expect(unhandled).toEqual([]);
   });
 
   it("a body that errors late, after the timeout, causes no unhandled rejection", async () => {
     const { result, unhandled } = await withUnhandledRejections(
       () =>
-        rejectionOf(
-          client({
-            fetch: () =>
-              Promise.resolve(
-                new Response(
-                  new ReadableStream<Uint8Array>({
-                    pull: (controller) =>
-                      new Promise<void>((resolve) =>
-                        setTimeout(() => {
-                          controller.error(new Error("late body failure"));
-                          resolve();
-                        }, 400),
-                      ),
-                    cancel: () => Promise.reject(new Error("cancel failed")),
-                  }),
-                  { status: 200 },
+        timed(
+          rejectionOf(
+            client({
+              fetch: () =>
+                Promise.resolve(
+                  new Response(
+                    new ReadableStream<Uint8Array>({
+                      pull: (controller) =>
+                        new Promise<void>((resolve) =>
+                          setTimeout(() => {
+                            controller.error(new Error("late body failure"));
+                            resolve();
+                          }, 700),
+                        ),
+                      cancel: () => Promise.reject(new Error("cancel failed")),
+                    }),
+                    { status: 200 },
+                  ),
                 ),
-              ),
-            timeoutMs: 100,
-            maxRetries: 0,
-          }).agents.stop(AGENT),
+              timeoutMs: 100,
+              maxRetries: 0,
+            }).agents.stop(AGENT),
+          ),
         ),
-      700,
+      900,
     );
-    expect(result).toBeInstanceOf(NotteTimeoutError);
+    expect(result.value).toBeInstanceOf(NotteTimeoutError);
+    // Ended by its timer, not by the late outcome.
+    expect(result.ms).toBeLessThan(600);
     expect(unhandled).toEqual([]);
   });
 
   it("a fetch that rejects late, after the caller aborted, causes no unhandled rejection", async () => {
     const { result, unhandled } = await withUnhandledRejections(
       () =>
-        rejectionOf(
-          client({
-            fetch: () =>
-              new Promise<Response>((_resolve, reject) =>
-                setTimeout(reject, 400, new Error("late failure")),
-              ),
-            maxRetries: 0,
-          }).agents.stop(AGENT, { signal: AbortSignal.timeout(100) }),
+        timed(
+          rejectionOf(
+            client({
+              fetch: () =>
+                new Promise<Response>((_resolve, reject) =>
+                  setTimeout(reject, 700, new Error("late failure")),
+                ),
+              maxRetries: 0,
+            }).agents.stop(AGENT, { signal: AbortSignal.timeout(100) }),
+          ),
         ),
-      700,
+      900,
     );
-    expect(result).toBeInstanceOf(NotteAbortError);
+    expect(result.value).toBeInstanceOf(NotteAbortError);
+    expect(result.ms).toBeLessThan(600);
     expect(unhandled).toEqual([]);
   });
 });
