@@ -67,6 +67,19 @@ afterEach(async () => {
   await Promise.all(plainServers.splice(0).map((each) => each.close()));
 });
 
+/** Whether the server's write loop ended on a connection the client closed, within 5 s. */
+async function closedWithin(
+  outcome: Promise<{ closedEarly: boolean }>,
+): Promise<boolean | "still writing"> {
+  const result = await Promise.race([
+    outcome,
+    new Promise<"still writing">((resolve) =>
+      setTimeout(resolve, 5000, "still writing"),
+    ),
+  ]);
+  return result === "still writing" ? result : result.closedEarly;
+}
+
 describe("body cap (maxResponseBytes)", () => {
   /** A server whose every answer is `status` with an endless body; `outcomes` says how each write loop ended. */
   async function endlessServer(
@@ -126,6 +139,7 @@ describe("body cap (maxResponseBytes)", () => {
       10 * MiB,
     );
     expect(endless.requests).toHaveLength(1);
+    expect(await closedWithin(endless.outcomes[0]!)).toBe(true);
   });
 
   it("a body just under the default cap is read", async () => {
@@ -208,6 +222,7 @@ describe("body cap (maxResponseBytes)", () => {
     expect(error).toBeInstanceOf(NotteResponseTooLargeError);
     expect((error as NotteResponseTooLargeError).status).toBe(500);
     expect(endless.requests).toHaveLength(1);
+    expect(await closedWithin(endless.outcomes[0]!)).toBe(true);
   });
 
   it("the cap is inclusive: a body of exactly maxResponseBytes is read, one byte more is not", async () => {
@@ -344,6 +359,7 @@ describe("body cap (maxResponseBytes)", () => {
     expect(error).toBeInstanceOf(NotteResponseTooLargeError);
     expect((error as NotteResponseTooLargeError).maxResponseBytes).toBe(MiB);
     expect(endless.requests).toHaveLength(1);
+    expect(await closedWithin(endless.outcomes[0]!)).toBe(true);
   });
 
   it("raw's failure body is capped too (500, not retried)", async () => {
@@ -358,6 +374,7 @@ describe("body cap (maxResponseBytes)", () => {
     );
     expect(error).toBeInstanceOf(NotteResponseTooLargeError);
     expect(endless.requests).toHaveLength(1);
+    expect(await closedWithin(endless.outcomes[0]!)).toBe(true);
   });
 });
 
@@ -609,6 +626,34 @@ describe("rate-limit reset sanity", () => {
     server.failNext({ status: 429, headers: { "x-ratelimit-reset": "0.5" } });
     await client({ rateLimit: "ignore" }).agents.stop(AGENT);
     expect(gapMs()).toBeGreaterThanOrEqual(350);
+  });
+
+  it("a plausible X-RateLimit-Reset 1.5 s ahead is waited for", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    server.failNext({
+      status: 429,
+      headers: {
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-reset": String(Date.now() / 1000 + 1.5),
+      },
+    });
+    await client().agents.stop(AGENT);
+    expect(gapMs()).toBeGreaterThanOrEqual(1300);
+  });
+
+  it("a Retry-After over 60 s is not honoured: the backoff applies", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    server.failNext({
+      status: 429,
+      headers: {
+        "retry-after": "3600",
+        "x-ratelimit-reset": String(Date.now() / 1000 - 10),
+      },
+    });
+    await client().agents.stop(AGENT);
+    const gap = gapMs();
+    expect(gap).toBeGreaterThanOrEqual(350);
+    expect(gap).toBeLessThan(3000);
   });
 
   it("Retry-After: 0 may retry at once", async () => {
