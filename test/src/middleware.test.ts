@@ -14,12 +14,14 @@ import {
   it,
 } from "vitest";
 import {
+  NotteAbortError,
   NotteClient,
   NotteConnectionError,
   NotteError,
   NotteInvalidRequestError,
   NotteMiddlewareError,
   NotteResponseTooLargeError,
+  NotteTimeoutError,
   type NotteClientOptions,
 } from "../../src/index.js";
 import {
@@ -281,6 +283,44 @@ describe("middleware sees agents.stop and raw", () => {
     await client().agents.stop(AGENT);
     expect(seen.requests).toEqual([]);
     expect(server.requests[0]!.headers["x-trace-id"]).toBeUndefined();
+  });
+});
+
+describe("a middleware that never settles is bounded like fetch", () => {
+  const never = (): Promise<undefined> => new Promise(() => {});
+
+  it("onRequest that never settles: NotteTimeoutError at timeoutMs, nothing sent", async () => {
+    const notte = client({ timeoutMs: 200, maxRetries: 0 });
+    notte.raw.use({ onRequest: never });
+    const started = Date.now();
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expect(error).toBeInstanceOf(NotteTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("onResponse that never settles: NotteTimeoutError at timeoutMs", async () => {
+    const notte = client({ timeoutMs: 200, maxRetries: 0 });
+    notte.raw.use({ onResponse: never });
+    const started = Date.now();
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expect(error).toBeInstanceOf(NotteTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("onRequest that never settles: the caller's signal ends the call", async () => {
+    const notte = client();
+    notte.raw.use({ onRequest: never });
+    const started = Date.now();
+    const error = await rejectionOf(
+      notte.raw.DELETE("/agents/{agent_id}/stop", {
+        ...RAW_STOP,
+        signal: AbortSignal.timeout(100),
+      }),
+    );
+    expect(error).toBeInstanceOf(NotteAbortError);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 
