@@ -394,6 +394,7 @@ describe("the API key is never in an error", () => {
       String(e),
       JSON.stringify(e),
       inspect(e, { depth: 10 }),
+      inspect(e, { depth: 10, showHidden: true }),
       typeof e.body === "string" ? e.body : JSON.stringify(e.body),
       headers.join("\n"),
     ].join("\n");
