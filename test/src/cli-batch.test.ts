@@ -348,6 +348,18 @@ describe("notte-agent-stop: stdout or stderr closed early", () => {
   });
 });
 
+describe("notte-agent-stop --help", () => {
+  it("describes the list mode and its options", async () => {
+    const run = await runCli(["--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("--from <file> [--concurrency <n>]");
+    expect(run.stdout).toMatch(
+      /--concurrency <n> +with --from: calls in flight at most, 1 to 64 \(default 8\)/,
+    );
+    expect(run.stdout).toContain('"AGENT_ID SESSION_ID", or JSON Lines');
+  });
+});
+
 describe("batch helpers", () => {
   it("parseAgentList: ids with their line numbers", () => {
     expect(
