@@ -438,6 +438,30 @@ describe("a failing middleware is a NotteMiddlewareError", () => {
     },
   );
 
+  it("onResponse returns something that is not a Response: NotteMiddlewareError, not retried", async () => {
+    const notte = client();
+    notte.raw.use({ onResponse: () => "not a response" as never });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expect(error).toBeInstanceOf(NotteMiddlewareError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  // BUG: the same mistake in onRequest (openapi-fetch then throws "onRequest: must return new
+  // Request() or Response() when modifying the request") surfaces as a
+  // NotteInvalidRequestError, the very mislabelling issue 8 rules out: the call's
+  // arguments were fine, the middleware misbehaved. (Nothing is sent, which is right.)
+  it.fails(
+    "onRequest returns something that is not a Request: NotteMiddlewareError, not an invalid request",
+    async () => {
+      const notte = client();
+      notte.raw.use({ onRequest: () => "not a request" as never });
+      const error = await rejectionOf(notte.agents.stop(AGENT));
+      expect(server.requests).toHaveLength(0);
+      expect(error).not.toBeInstanceOf(NotteInvalidRequestError);
+      expect(error).toBeInstanceOf(NotteMiddlewareError);
+    },
+  );
+
   it("raw.DELETE with a throwing onRequest: the same", async () => {
     const thrown = new Error("nope");
     const notte = client();
