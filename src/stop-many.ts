@@ -31,7 +31,7 @@ export interface StopManyProgress {
 }
 
 /**
- * Options of `agents.stopMany`. `timeoutMs`, `maxRetries` and `headers` apply to each call,
+ * Options of `agents.stopMany`. `timeoutMs`, `maxRetries`, `maxResponseBytes` and `headers` apply to each call,
  * as in `agents.stop`; `idempotencyKey` is refused (each call gets its own).
  */
 export interface StopManyOptions {
@@ -52,6 +52,8 @@ export interface StopManyOptions {
   timeoutMs?: number | undefined;
   /** Retries after the first attempt of each call. */
   maxRetries?: number | undefined;
+  /** Largest answer body read for each call, in bytes. */
+  maxResponseBytes?: number | undefined;
   /** Extra headers for each call. */
   headers?: Record<string, string> | undefined;
   /** Refused: every call gets its own `Idempotency-Key`. */
@@ -118,7 +120,14 @@ export async function stopMany(
   if (typeof options !== "object" || options === null) {
     throw new NotteInvalidRequestError("stopMany options must be an object");
   }
-  const { signal, onProgress, timeoutMs, maxRetries, headers } = options;
+  const {
+    signal,
+    onProgress,
+    timeoutMs,
+    maxRetries,
+    maxResponseBytes,
+    headers,
+  } = options;
   if (options.idempotencyKey !== undefined) {
     throw new NotteInvalidRequestError(
       "stopMany takes no idempotencyKey: each call gets its own",
@@ -142,6 +151,7 @@ export async function stopMany(
     signal,
     timeoutMs,
     maxRetries,
+    maxResponseBytes,
     headers,
   };
 
