@@ -136,8 +136,9 @@ export function guardRawClient(
         const run = each[hook];
         if (typeof run !== "function") continue;
         hooks[hook] = async (hookContext: unknown) => {
+          let returned: unknown;
           try {
-            return await run.call(each, hookContext);
+            returned = await run.call(each, hookContext);
           } catch (cause) {
             throw new NotteMiddlewareError(
               redact(
@@ -147,6 +148,18 @@ export function guardRawClient(
               { cause: redactCause(cause, context.config.apiKey) },
             );
           }
+          // What openapi-fetch accepts from each hook (it ignores a falsy value).
+          if (
+            returned &&
+            !(returned instanceof Response) &&
+            !(hook === "onRequest" && returned instanceof Request) &&
+            !(hook === "onError" && returned instanceof Error)
+          ) {
+            throw new NotteMiddlewareError(
+              `middleware ${hook} returned something that is not a Request, Response or Error`,
+            );
+          }
+          return returned;
         };
       }
       twin = hooks as Middleware;

@@ -52,17 +52,7 @@ export function callLimits(
   if (!isRecord(options))
     throw new NotteInvalidRequestError("request options must be an object");
   const { signal, timeoutMs, maxRetries, maxResponseBytes } = options;
-  // The shape, not instanceof: signals from polyfills or other realms are fine.
-  if (
-    signal !== undefined &&
-    !(
-      isRecord(signal) &&
-      typeof signal.aborted === "boolean" &&
-      typeof signal.addEventListener === "function"
-    )
-  ) {
-    throw new NotteInvalidRequestError("signal must be an AbortSignal");
-  }
+  checkSignal(signal);
   return {
     timeoutMs:
       timeoutMs === undefined
@@ -106,4 +96,24 @@ export function callHeaders(
             NotteInvalidRequestError,
           ),
   };
+}
+
+/**
+ * `signal` when it is undefined or an abort signal, else a
+ * {@link NotteInvalidRequestError}. By its shape, not `instanceof`: signals
+ * from polyfills or other realms are fine.
+ */
+export function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (
+    signal !== undefined &&
+    !(
+      isRecord(signal) &&
+      typeof signal.aborted === "boolean" &&
+      typeof signal.addEventListener === "function" &&
+      typeof signal.removeEventListener === "function"
+    )
+  ) {
+    throw new NotteInvalidRequestError("signal must be an AbortSignal");
+  }
+  return signal as AbortSignal | undefined;
 }

@@ -205,6 +205,11 @@ export async function send<R extends { response: Response }>(
       try {
         result = await interruptible(run(attemptFetch), stopAttempt);
         if (readSuccessBody && result.response.ok) {
+          if (result.response.bodyUsed) {
+            throw new NotteMiddlewareError(
+              "a middleware read the body without returning a Response",
+            );
+          }
           stage = READING;
           text = await interruptible(
             readCappedText(result.response, maxResponseBytes, secret),

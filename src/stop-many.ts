@@ -15,7 +15,7 @@ import {
   type NotteError,
 } from "./errors.js";
 import { callQuietly } from "./quietly.js";
-import type { RequestOptions } from "./request-options.js";
+import { checkSignal, type RequestOptions } from "./request-options.js";
 import type { AgentStatusResponse, StopAgentParams } from "./types.js";
 
 /** Where a batch stands; handed to {@link StopManyOptions.onProgress}. */
@@ -144,9 +144,7 @@ export async function stopMany(
   if (onProgress !== undefined && typeof onProgress !== "function") {
     throw new NotteInvalidRequestError("onProgress must be a function");
   }
-  if (signal !== undefined && typeof signal?.addEventListener !== "function") {
-    throw new NotteInvalidRequestError("signal must be an AbortSignal");
-  }
+  checkSignal(signal);
   const callOptions: RequestOptions = {
     signal,
     timeoutMs,
