@@ -16,6 +16,9 @@ export default defineConfig(({ mode }) => ({
   test: {
     include: ["test/**/*.test.ts"],
     exclude: [...configDefaults.exclude, ...(mode === "fast" ? SLOW : [])],
+    // The fast tests mostly wait (timers, loopback servers, a child CLI), so
+    // two files at once on two cores; vitest's default would be one.
+    ...(mode === "fast" ? { maxWorkers: 2 } : {}),
     reporters: ["default", "./test/summary-reporter.ts"],
     // Builds dist/ once: the CLI and packaging tests run the built package.
     globalSetup: ["test/global-setup.ts"],
