@@ -4,7 +4,8 @@
  * process (one per row, so one row's faults never reach another), and
  * type-checked with each TypeScript version. Runtimes and compilers come from
  * the npm registry into a cache under the system temp dir (cache.ts); the
- * first run downloads about 300 MB, later ones nothing.
+ * first run installs about 1.1 GB (93 s for the whole matrix here), later
+ * runs download nothing.
  */
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
