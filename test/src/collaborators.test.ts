@@ -418,33 +418,27 @@ describe("one listener per caller signal", () => {
     expect(getEventListeners(signal, "abort")).toHaveLength(0);
   });
 
-  // BUG: the signal check (request-options.ts) accepts any object with a boolean `aborted`
-  // and an `addEventListener` function, but the loop later calls
-  // `signal.removeEventListener` unconditionally (abort-watch.ts, when the call stops
-  // watching): with a minimal signal-like object the call, already answered 200 (the
-  // agent is stopped), rejects with a bare "TypeError: signal.removeEventListener is not a
-  // function", though nothing but NotteErrors may escape the client. Same for raw.
-  it.fails(
-    "a signal-like object without removeEventListener: refused up front, or the call works; never a bare TypeError",
-    async () => {
-      server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
-      const minimal = {
-        aborted: false,
-        reason: undefined,
-        addEventListener() {},
-      } as unknown as AbortSignal;
-      const outcome = await client()
-        .agents.stop(AGENT, { signal: minimal })
-        .then(
-          () => "resolved",
-          (error: unknown) => error,
-        );
-      if (outcome !== "resolved") {
-        expect(outcome).toBeInstanceOf(NotteInvalidRequestError);
-        expect(server.requests).toHaveLength(0);
-      }
-    },
-  );
+  // Regression: the signal check once accepted an object without `removeEventListener`,
+  // and the call, already answered 200, then rejected with a bare "TypeError:
+  // signal.removeEventListener is not a function" when it stopped watching.
+  it("a signal-like object without removeEventListener: refused up front, or the call works; never a bare TypeError", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    const minimal = {
+      aborted: false,
+      reason: undefined,
+      addEventListener() {},
+    } as unknown as AbortSignal;
+    const outcome = await client()
+      .agents.stop(AGENT, { signal: minimal })
+      .then(
+        () => "resolved",
+        (error: unknown) => error,
+      );
+    if (outcome !== "resolved") {
+      expect(outcome).toBeInstanceOf(NotteInvalidRequestError);
+      expect(server.requests).toHaveLength(0);
+    }
+  });
 
   it("a signal that aborts a call keeps no listener", async () => {
     server.failNext({ hang: true });

@@ -404,39 +404,34 @@ describe("a failing middleware is a NotteMiddlewareError", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  // BUG: an onResponse that reads the body without returning a replacement (a logging
-  // middleware that forgot to clone) breaks the answer. raw.DELETE reports it as a
-  // NotteMiddlewareError after one request; agents.stop reports it as a NotteConnectionError
-  // ("TypeError [ERR_INVALID_STATE]: Invalid state: ReadableStream is locked", raised when the
-  // loop reads the success body) and retries: the DELETE, already answered 200, is sent 3
-  // times. The two paths are meant to share one answer check.
-  it.fails(
-    "onResponse consumes the body: stop fails as raw does, sent once, not as a connection error",
-    async () => {
-      const consuming: Middleware = {
-        async onResponse({ response }) {
-          await response.text();
-          return undefined;
-        },
-      };
-      const rawClient = client();
-      rawClient.raw.use(consuming);
-      const rawError = await rejectionOf(
-        rawClient.raw.DELETE("/agents/{agent_id}/stop", RAW_STOP),
-      );
-      expect(rawError).toBeInstanceOf(NotteMiddlewareError);
-      expect(server.requests).toHaveLength(1);
+  // Regression: an onResponse that reads the body without returning a replacement (a
+  // logging middleware that forgot to clone) once made agents.stop fail as a
+  // NotteConnectionError ("ReadableStream is locked") and retry: the DELETE, already
+  // answered 200, was sent 3 times, where raw.DELETE gave one NotteMiddlewareError.
+  it("onResponse consumes the body: stop fails as raw does, sent once, not as a connection error", async () => {
+    const consuming: Middleware = {
+      async onResponse({ response }) {
+        await response.text();
+        return undefined;
+      },
+    };
+    const rawClient = client();
+    rawClient.raw.use(consuming);
+    const rawError = await rejectionOf(
+      rawClient.raw.DELETE("/agents/{agent_id}/stop", RAW_STOP),
+    );
+    expect(rawError).toBeInstanceOf(NotteMiddlewareError);
+    expect(server.requests).toHaveLength(1);
 
-      server.reset();
-      server.addAgent({ agentId: "a1", sessionId: "s1", task: "find a dog" });
-      const stopClient = client();
-      stopClient.raw.use(consuming);
-      const stopError = await rejectionOf(stopClient.agents.stop(AGENT));
-      expect(server.requests).toHaveLength(1);
-      expect(stopError).not.toBeInstanceOf(NotteConnectionError);
-      expect((stopError as Error).name).toBe((rawError as Error).name);
-    },
-  );
+    server.reset();
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "find a dog" });
+    const stopClient = client();
+    stopClient.raw.use(consuming);
+    const stopError = await rejectionOf(stopClient.agents.stop(AGENT));
+    expect(server.requests).toHaveLength(1);
+    expect(stopError).not.toBeInstanceOf(NotteConnectionError);
+    expect((stopError as Error).name).toBe((rawError as Error).name);
+  });
 
   it("onResponse returns something that is not a Response: NotteMiddlewareError, not retried", async () => {
     const notte = client();
@@ -446,21 +441,17 @@ describe("a failing middleware is a NotteMiddlewareError", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  // BUG: the same mistake in onRequest (openapi-fetch then throws "onRequest: must return new
-  // Request() or Response() when modifying the request") surfaces as a
-  // NotteInvalidRequestError, the very mislabelling issue 8 rules out: the call's
-  // arguments were fine, the middleware misbehaved. (Nothing is sent, which is right.)
-  it.fails(
-    "onRequest returns something that is not a Request: NotteMiddlewareError, not an invalid request",
-    async () => {
-      const notte = client();
-      notte.raw.use({ onRequest: () => "not a request" as never });
-      const error = await rejectionOf(notte.agents.stop(AGENT));
-      expect(server.requests).toHaveLength(0);
-      expect(error).not.toBeInstanceOf(NotteInvalidRequestError);
-      expect(error).toBeInstanceOf(NotteMiddlewareError);
-    },
-  );
+  // Regression: the same mistake in onRequest (openapi-fetch then throws "onRequest: must
+  // return new Request() or Response() when modifying the request") once surfaced as a
+  // NotteInvalidRequestError, the mislabelling issue 8 rules out.
+  it("onRequest returns something that is not a Request: NotteMiddlewareError, not an invalid request", async () => {
+    const notte = client();
+    notte.raw.use({ onRequest: () => "not a request" as never });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expect(server.requests).toHaveLength(0);
+    expect(error).not.toBeInstanceOf(NotteInvalidRequestError);
+    expect(error).toBeInstanceOf(NotteMiddlewareError);
+  });
 
   it("raw.DELETE with a throwing onRequest: the same", async () => {
     const thrown = new Error("nope");
