@@ -123,6 +123,43 @@ describe("fetch is called as a plain function", () => {
   });
 });
 
+describe("nothing outlives a call", () => {
+  const timeouts = (): number =>
+    process
+      .getActiveResourcesInfo()
+      .filter((resource) => resource === "Timeout").length;
+
+  it("no timer is left once calls settle (success, retry, API error, abort)", async () => {
+    const ids = server.addAgents(21, "s1");
+    const notte = client({ timeoutMs: 60_000 });
+    // Warm the connection pool first: fetch keeps a timer of its own.
+    await notte.agents.stop({ agentId: ids[0]!, sessionId: "s1" });
+    const before = timeouts();
+
+    await Promise.all(
+      ids
+        .slice(1, 20)
+        .map((agentId) => notte.agents.stop({ agentId, sessionId: "s1" })),
+    );
+    server.failNext({ status: 503 });
+    await notte.agents.stop({ agentId: ids[20]!, sessionId: "s1" });
+    await rejectionOf(notte.agents.stop({ agentId: "nope", sessionId: "s1" }));
+    server.failNext({ hang: true });
+    const controller = new AbortController();
+    const aborted = rejectionOf(
+      notte.agents.stop(
+        { agentId: ids[1]!, sessionId: "s1" },
+        { signal: controller.signal },
+      ),
+    );
+    setTimeout(() => controller.abort(), 50);
+    await aborted;
+
+    // A 60 s timer per call left running would show here (and keep a CLI alive for 60 s).
+    expect(timeouts()).toBeLessThanOrEqual(before + 2);
+  });
+});
+
 describe("reading the environment", () => {
   /** Runs `body` with `process.env` replaced by `env`, restoring it whatever happens. */
   function withEnv<T>(env: object, body: () => T): T {
