@@ -29,37 +29,40 @@ export function redact<T>(value: T, secret: string | undefined, depth = 0): T {
 }
 
 /**
- * `cause` as it is when it holds no `secret`; else an `Error` copy of it (and
- * of its own causes) with `name`, `message` and `stack` redacted, so that
- * printing the error's cause chain (`util.inspect`) cannot show the key.
+ * `cause` as it is when it holds no `secret` anywhere (its text, its own
+ * properties, its own causes); else a copy with the key redacted: an `Error`
+ * copy of an `Error` (name, message, stack, own properties, cause), a
+ * redacted copy of anything else. Printing the error's cause chain
+ * (`util.inspect`) then cannot show the key.
  */
 export function redactCause(
   cause: unknown,
   secret: string,
   depth = 0,
 ): unknown {
-  if (typeof cause === "string") return redact(cause, secret);
-  if (
-    !(cause instanceof Error) ||
-    depth > 8 ||
-    !holdsSecret(cause, secret, depth)
-  )
-    return cause;
-  const copy = new Error(redact(cause.message, secret), {
-    cause: redactCause(cause.cause, secret, depth + 1),
-  });
-  copy.name = redact(cause.name, secret);
-  copy.stack = redact(cause.stack ?? "", secret);
-  return copy;
+  try {
+    if (!holdsSecret(cause, secret, 0)) return cause;
+    if (!(cause instanceof Error) || depth > MAX_DEPTH)
+      return redact(cause, secret);
+    const copy = new Error(redact(cause.message, secret), {
+      cause: redactCause(cause.cause, secret, depth + 1),
+    });
+    Object.assign(copy, redact({ ...cause }, secret));
+    copy.name = redact(cause.name, secret);
+    copy.stack = redact(cause.stack ?? "", secret);
+    return copy;
+  } catch {
+    // A getter or Proxy that throws while being read: keep nothing of it.
+    return REDACTED;
+  }
 }
 
-function holdsSecret(error: Error, secret: string, depth: number): boolean {
-  const { cause } = error;
-  return (
-    `${error.name}${error.message}${error.stack}`.includes(secret) ||
-    (typeof cause === "string" && cause.includes(secret)) ||
-    (cause instanceof Error &&
-      depth < 8 &&
-      holdsSecret(cause, secret, depth + 1))
-  );
+function holdsSecret(value: unknown, secret: string, depth: number): boolean {
+  if (typeof value === "string") return value.includes(secret);
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH)
+    return false;
+  const parts: unknown[] = Object.values(value);
+  if (value instanceof Error)
+    parts.push(value.name, value.message, value.stack, value.cause);
+  return parts.some((part) => holdsSecret(part, secret, depth + 1));
 }

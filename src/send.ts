@@ -221,7 +221,10 @@ export async function send<R extends { response: Response }>(
         failure = aborted
           ? abortError()
           : why === TIMED_OUT
-            ? new NotteTimeoutError(timeoutMs, { cause: error })
+            ? // The cause is what the attempt failed with, if anything did before the timer.
+              new NotteTimeoutError(timeoutMs, {
+                cause: typeof error === "symbol" ? undefined : error,
+              })
             : error instanceof NotteError
               ? error
               : stage === BUILDING

@@ -545,6 +545,27 @@ describe("the API key is never in an error", () => {
       }),
     );
 
+  it("a cause that holds the key outside its text (a plain object, an HTTP library's request config)", async () => {
+    const axiosLike = Object.assign(new Error("Request failed"), {
+      code: "ECONNRESET",
+      config: { headers: { authorization: `Bearer ${KEY}` } },
+    });
+    for (const thrown of [{ detail: `Bearer ${KEY}` }, axiosLike]) {
+      const notte = client({
+        maxRetries: 0,
+        fetch: () => Promise.reject(thrown),
+      });
+      const error = await rejectionOf(notte.agents.stop(AGENT));
+      expect(error).toBeInstanceOf(NotteConnectionError);
+      expectKeyless(error);
+    }
+    // What holds no key is kept as it was thrown.
+    const clean = new Error("refused");
+    const notte = client({ maxRetries: 0, fetch: () => Promise.reject(clean) });
+    const error = await rejectionOf(notte.agents.stop(AGENT));
+    expect((error as Error).cause).toBe(clean);
+  });
+
   it("a NotteConnectionError whose cause's text holds the key: message, stack, JSON", async () => {
     const notte = client({ maxRetries: 0, fetch: leakyFetch });
     const error = await rejectionOf(notte.agents.stop(AGENT));
