@@ -1,6 +1,6 @@
 /**
  * Stage 6, emit: the contents of the generated files, computed in memory
- * (openapi-typescript → prettier). Writing and `--check` both start from
+ * (openapi-typescript, then prettier in a child process, see `formatter.ts`). Writing and `--check` both start from
  * this map, so they can never disagree about what "up to date" means.
  * (openapi.json itself is written by `json-text.ts`.)
  */
@@ -8,10 +8,9 @@ import { createRequire } from "node:module";
 import type * as RedoclyCore from "@redocly/openapi-core";
 import type * as OpenApiTypescript from "openapi-typescript";
 import type { OpenAPI3 } from "openapi-typescript";
-import { format } from "prettier";
 import { PipelineError } from "./errors.js";
 import { DOCUMENT_FILE, TYPES_FILE, VERSION_FILE } from "./files.js";
-import type { PrettierOptionsByFile } from "./json-text.js";
+import type { Formatter } from "./formatter.js";
 import { isRecord, type OpenApiDocument } from "./refs.js";
 
 // openapi-typescript's CommonJS build, through require: importing its ESM
@@ -48,13 +47,14 @@ function redoclyConfig(): Promise<RedoclyCore.Config> {
  *
  * @param doc - A validated document (see `validateDocument`). It may be
  *   changed in place: pass a copy if it is needed afterwards.
- * @param prettierOptions - Options for each output file (see {@link PrettierOptionsByFile}).
+ * @param formatter - The prettier child of this run, started for the
+ *   generated files (it ends once they are formatted).
  * @returns File contents by path relative to the project root.
- * @throws PipelineError if openapi-typescript rejects the document.
+ * @throws PipelineError if openapi-typescript or prettier rejects the document.
  */
 export async function emitGenerated(
   doc: OpenApiDocument,
-  prettierOptions: PrettierOptionsByFile,
+  formatter: Formatter,
 ): Promise<Map<string, string>> {
   const info = isRecord(doc["info"]) ? doc["info"] : {};
   const title = String(info["title"] ?? "the API");
@@ -100,25 +100,12 @@ export async function emitGenerated(
     "",
   ].join("\n");
 
-  const files = new Map<string, string>();
-  files.set(
-    VERSION_FILE,
-    await prettify(header + versionSource, VERSION_FILE, prettierOptions),
-  );
-  files.set(
-    TYPES_FILE,
-    await prettify(header + types, TYPES_FILE, prettierOptions),
-  );
-  return files;
-}
-
-async function prettify(
-  source: string,
-  file: string,
-  prettierOptions: PrettierOptionsByFile,
-): Promise<string> {
-  // `filepath` picks the parser (typescript, json) from the extension.
-  return format(source, { ...prettierOptions[file], filepath: file });
+  const sources = new Map([
+    [VERSION_FILE, header + versionSource],
+    [TYPES_FILE, header + types],
+  ]);
+  // openapi-typescript's syntax tree is garbage from here on.
+  return formatter.format(sources);
 }
 
 /** Text safe inside a `/** ... *\/` comment on one line. */

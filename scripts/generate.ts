@@ -10,17 +10,21 @@
 import { HELP, UsageError, parseCli, type Args } from "./cli-args.js";
 import { PipelineError, describeError, oneLine } from "./errors.js";
 import { GENERATED_DIR, TYPES_FILE, VERSION_FILE } from "./files.js";
-import { prettierOptions, readCommitted } from "./project.js";
+import { Formatter } from "./formatter.js";
+import { readCommitted } from "./project.js";
 import type { Terminal } from "./pull.js";
 
 /** What generated/ should hold for the committed openapi.json. */
 async function emitFromCommitted(root: string): Promise<Map<string, string>> {
-  const doc = await readCommitted(root);
-  const { emitGenerated } = await import("./emit.js");
-  return emitGenerated(
-    doc,
-    await prettierOptions(root, [TYPES_FILE, VERSION_FILE]),
-  );
+  // Prettier starts loading in its own process while this one works.
+  const formatter = new Formatter(root, [TYPES_FILE, VERSION_FILE]);
+  try {
+    const doc = await readCommitted(root);
+    const { emitGenerated } = await import("./emit.js");
+    return await emitGenerated(doc, formatter);
+  } finally {
+    formatter.stop();
+  }
 }
 
 async function regenerate(root: string): Promise<number> {

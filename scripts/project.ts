@@ -1,13 +1,11 @@
 /**
  * Reading the project the pipeline runs in: the `openapi` settings of
- * package.json, the prettier options of the output files, and the committed
- * openapi.json.
+ * package.json and the committed openapi.json.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PipelineError, describeError } from "./errors.js";
 import { DOCUMENT_FILE } from "./files.js";
-import type { PrettierOptionsByFile } from "./json-text.js";
 import { parseDocument } from "./parse.js";
 import { isRecord, type OpenApiDocument } from "./refs.js";
 import { validateDocument } from "./validate.js";
@@ -44,22 +42,6 @@ export async function readProjectConfig(root: string): Promise<ProjectConfig> {
       ? config["source"]
       : undefined;
   return { source, operations };
-}
-
-/** Prettier's options for each of `files`, as its CLI would resolve them in `root`. */
-export async function prettierOptions(
-  root: string,
-  files: readonly string[],
-): Promise<PrettierOptionsByFile> {
-  const { resolveConfig } = await import("prettier");
-  const options: Record<string, import("prettier").Options> = {};
-  for (const file of files) {
-    // editorconfig: true, as the prettier CLI does, so `prettier --check`
-    // agrees with what is written here.
-    options[file] =
-      (await resolveConfig(join(root, file), { editorconfig: true })) ?? {};
-  }
-  return options;
 }
 
 /** Reads, parses and validates the committed openapi.json. */

@@ -147,14 +147,18 @@ function keepPathItems(
   container: "paths" | "webhooks",
   selected: readonly OperationLocation[],
 ): JsonObject {
+  // Methods kept by path, looked up once per path item.
+  const methodsByKey = new Map<string, Set<string>>();
+  for (const location of selected) {
+    if (location.container !== container) continue;
+    const methods = methodsByKey.get(location.key) ?? new Set();
+    methods.add(location.method);
+    methodsByKey.set(location.key, methods);
+  }
   const kept: JsonObject = {};
   for (const [key, item] of entriesOf(doc[container])) {
-    const methods = new Set(
-      selected
-        .filter((l) => l.container === container && l.key === key)
-        .map((l) => l.method),
-    );
-    if (methods.size === 0 || !isRecord(item)) continue;
+    const methods = methodsByKey.get(key);
+    if (methods === undefined || !isRecord(item)) continue;
     if (typeof item["$ref"] === "string") {
       // A path item that is a reference to components/pathItems: the
       // component is shared, so it is kept whole (with all its operations)

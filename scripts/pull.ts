@@ -19,7 +19,8 @@ import { serializeDocument } from "./json-text.js";
 import { loadSource, type LoadedSource } from "./load.js";
 import { alignKeyOrder } from "./order.js";
 import { parseDocument } from "./parse.js";
-import { prettierOptions, readPrevious, readProjectConfig } from "./project.js";
+import { Formatter } from "./formatter.js";
+import { readPrevious, readProjectConfig } from "./project.js";
 import { pruneDocument } from "./prune.js";
 import { listOperations, type OpenApiDocument } from "./refs.js";
 import type { PullReport } from "./report/model.js";
@@ -54,6 +55,35 @@ export async function pull(
       'no source: give one after --pull, set NOTTE_OPENAPI_URL, or set "openapi.source" in package.json',
     );
   }
+  // Prettier starts loading in its own process while this one works.
+  const formatter = new Formatter(root, [
+    DOCUMENT_FILE,
+    TYPES_FILE,
+    VERSION_FILE,
+  ]);
+  try {
+    return await pullWith(
+      root,
+      source,
+      args.operations ?? config.operations,
+      args,
+      terminal,
+      formatter,
+    );
+  } finally {
+    formatter.stop();
+  }
+}
+
+/** The pull once the source is known, with the run's prettier child. */
+async function pullWith(
+  root: string,
+  source: string,
+  operations: readonly string[],
+  args: Args,
+  terminal: Terminal,
+  formatter: Formatter,
+): Promise<number> {
   const loaded = await loadSource(source, {
     timeoutMs: args.timeoutMs,
     maxBytes: args.maxBytes,
@@ -63,26 +93,20 @@ export async function pull(
   // The upstream document lives only inside `prune`: by the time the
   // types are emitted (the step that needs the most memory), it is garbage.
   const { next, diff, kept, removedUpstream, operationsInDocument, warning } =
-    prune(loaded, args.operations ?? config.operations, previous.doc);
+    prune(loaded, operations, previous.doc);
   if (warning !== undefined) terminal.err(`warning: ${warning}`);
   const bytes = Buffer.byteLength(loaded.text);
 
   const refused = removedUpstream.length > 0;
-  const options = await prettierOptions(
-    root,
-    args.dryRun || refused
-      ? [DOCUMENT_FILE]
-      : [DOCUMENT_FILE, TYPES_FILE, VERSION_FILE],
-  );
-  const documentText = await serializeDocument(next, options);
+  const documentText = await serializeDocument(next, await formatter.options());
   let files: WriteResult | undefined;
   if (!args.dryRun && !refused) {
-    // The heavy module (openapi-typescript loads the TypeScript compiler) is
-    // imported only once everything cheap has passed: failing is fast.
+    // The heavy module (openapi-typescript loads the TypeScript compiler)
+    // is imported only once everything cheap has passed: failing is fast.
     const { emitGenerated } = await import("./emit.js");
     const { writeFiles } = await import("./write.js");
     const outputs = new Map([[DOCUMENT_FILE, documentText]]);
-    for (const [path, contents] of await emitGenerated(next, options))
+    for (const [path, contents] of await emitGenerated(next, formatter))
       outputs.set(path, contents);
     files = await writeFiles(root, outputs, GENERATED_DIR);
   }

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { emitGenerated } from "../../scripts/emit.js";
 import { PipelineError } from "../../scripts/errors.js";
+import { Formatter } from "../../scripts/formatter.js";
 import { TYPES_FILE, VERSION_FILE } from "../../scripts/files.js";
 import { loadSource, type LoadOptions } from "../../scripts/load.js";
 import { alignKeyOrder } from "../../scripts/order.js";
@@ -27,6 +28,7 @@ import { validateDocument } from "../../scripts/validate.js";
 import { findStaleFiles, writeFiles } from "../../scripts/write.js";
 
 const fixtures = fileURLToPath(new URL("fixtures/", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const miniJson = await readFile(join(fixtures, "notte-mini.json"), "utf8");
 
 describe("parseDocument", () => {
@@ -319,13 +321,15 @@ describe("alignKeyOrder", () => {
 });
 
 describe("emitGenerated", () => {
-  const prettierOptions = {};
   const doc = parseDocument(miniJson, "mini");
+  // A prettier child per emit, with the repository's prettier configuration.
+  const formatter = (): Formatter =>
+    new Formatter(repoRoot, [TYPES_FILE, VERSION_FILE]);
   // emitGenerated may change the document it is given.
   const copy = (): OpenApiDocument => structuredClone(doc);
 
   test("writes the types and the version constant, with a stable header", async () => {
-    const files = await emitGenerated(copy(), prettierOptions);
+    const files = await emitGenerated(copy(), formatter());
     expect([...files.keys()]).toEqual([VERSION_FILE, TYPES_FILE]);
     const header = [
       "/**",
@@ -353,11 +357,11 @@ describe("emitGenerated", () => {
       join(fixtures, "notte-mini.shuffled.yaml"),
       "utf8",
     );
-    const first = await emitGenerated(copy(), prettierOptions);
-    const again = await emitGenerated(copy(), prettierOptions);
+    const first = await emitGenerated(copy(), formatter());
+    const again = await emitGenerated(copy(), formatter());
     const shuffled = await emitGenerated(
       parseDocument(yaml, "shuffled"),
-      prettierOptions,
+      formatter(),
     );
     expect(again).toEqual(first);
     expect(shuffled).toEqual(first);
@@ -369,12 +373,36 @@ describe("emitGenerated", () => {
         ...copy(),
         info: { title: "Evil */ API", version: '1"2' },
       } as OpenApiDocument,
-      prettierOptions,
+      formatter(),
     );
     expect(files.get(VERSION_FILE)).toContain("Evil *\\/ API");
     expect(files.get(VERSION_FILE)).toContain(
       "export const NOTTE_API_VERSION = '1\"2';",
     );
+  });
+});
+
+describe("Formatter (prettier in a child process)", () => {
+  test("resolves the options prettier's CLI would use, and formats by file type", async () => {
+    const formatter = new Formatter(repoRoot, ["a.ts", "b.json"]);
+    expect(await formatter.options()).toEqual({ "a.ts": {}, "b.json": {} });
+    const formatted = await formatter.format(
+      new Map([
+        ["a.ts", "export const a = {b:1}"],
+        ["b.json", '{"a":[1,2]}'],
+      ]),
+    );
+    expect([...formatted]).toEqual([
+      ["a.ts", "export const a = { b: 1 };\n"],
+      ["b.json", '{ "a": [1, 2] }\n'],
+    ]);
+  });
+
+  test("a source prettier cannot parse is a one-line PipelineError", async () => {
+    const formatter = new Formatter(repoRoot, ["a.ts"]);
+    const failure = formatter.format(new Map([["a.ts", "export const = ;"]]));
+    await expect(failure).rejects.toThrow(PipelineError);
+    await expect(failure).rejects.toThrow(/^prettier failed: .+$/);
   });
 });
 
