@@ -10,10 +10,12 @@
  */
 import {
   canonicalJson,
+  getAt,
   isRecord,
   setKey,
   type OpenApiDocument,
 } from "../refs.js";
+import type { ChangeSet } from "./sections.js";
 
 /** A semver bump. */
 export type Bump = "major" | "minor" | "patch" | "none";
@@ -53,24 +55,84 @@ const NAME_MAPS: ReadonlyMap<string, number> = new Map([
   ["variables", 1],
 ]);
 
-/** The bump for a change from `previous` (none on a first pull) to `current`. */
+/** What {@link bumpFor} reads of the diff: the names that changed, by part. */
+interface Changed {
+  readonly operations: ChangeSet;
+  readonly schemas: ChangeSet;
+  readonly otherComponents: ChangeSet;
+  readonly document: ChangeSet;
+}
+
+/**
+ * The bump for a change from `previous` (none on a first pull) to `current`.
+ * Decided from what the diff found changed, so that only changed parts are
+ * read again (a pull of a large API compares little twice).
+ */
 export function bumpFor(
   previous: OpenApiDocument | undefined,
   current: OpenApiDocument,
   breaking: boolean,
+  changed: Changed,
 ): Bump {
   if (breaking) return "major";
   if (previous === undefined) return "minor";
-  if (canonicalJson(previous) === canonicalJson(current)) return "none";
-  const strip = (doc: OpenApiDocument): string => {
-    const kept: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(doc)) {
-      if (!DOCUMENTATION_ROOT_KEYS.has(key) && !key.startsWith("x-"))
-        setKey(kept, key, withoutDocumentation(value, NAME_MAPS.get(key) ?? 0));
-    }
-    return canonicalJson(kept);
+  const { operations, schemas, otherComponents, document } = changed;
+  // Something added or removed changes the API.
+  if (
+    [operations, schemas, otherComponents].some(
+      (set) => set.added.length + set.removed.length > 0,
+    ) ||
+    [...document.added, ...document.removed].some(
+      (key) => !isDocumentationRootKey(key),
+    )
+  ) {
+    return "minor";
+  }
+  const differs = (before: unknown, after: unknown, names = 0): boolean =>
+    canonicalJson(withoutDocumentation(before, names)) !==
+    canonicalJson(withoutDocumentation(after, names));
+  const pathsChanged =
+    canonicalJson(pathsOf(previous)) !== canonicalJson(pathsOf(current));
+  const schemaAt = (doc: OpenApiDocument, name: string): unknown =>
+    getAt(doc, ["components", "schemas", name]);
+  const componentAt = (doc: OpenApiDocument, name: string): unknown => {
+    const slash = name.indexOf("/");
+    return getAt(doc, [
+      "components",
+      name.slice(0, slash),
+      name.slice(slash + 1),
+    ]);
   };
-  return strip(previous) === strip(current) ? "patch" : "minor";
+  if (
+    schemas.changed.some((name) =>
+      differs(schemaAt(previous, name), schemaAt(current, name)),
+    ) ||
+    otherComponents.changed.some((name) =>
+      differs(componentAt(previous, name), componentAt(current, name)),
+    ) ||
+    document.changed.some(
+      (key) =>
+        !isDocumentationRootKey(key) && differs(previous[key], current[key]),
+    ) ||
+    (pathsChanged && differs(pathsOf(previous), pathsOf(current), 1))
+  ) {
+    return "minor";
+  }
+  const anyChange =
+    pathsChanged ||
+    [operations, schemas, otherComponents, document].some(
+      (set) => set.changed.length + set.added.length + set.removed.length > 0,
+    );
+  return anyChange ? "patch" : "none";
+}
+
+function isDocumentationRootKey(key: string): boolean {
+  return DOCUMENTATION_ROOT_KEYS.has(key) || key.startsWith("x-");
+}
+
+/** `paths` and `webhooks`: the operations and their path items. */
+function pathsOf(doc: OpenApiDocument): unknown {
+  return { paths: doc["paths"], webhooks: doc["webhooks"] };
 }
 
 /** `value` without documentation keywords; `names` levels of object keys below are names, kept whatever they are. */

@@ -135,7 +135,12 @@ export function diffDocuments(
     document,
     breaking,
     changes,
-    bump: bumpFor(previous, current, breaking.length > 0),
+    bump: bumpFor(previous, current, breaking.length > 0, {
+      operations,
+      schemas,
+      otherComponents,
+      document,
+    }),
   };
 }
 

@@ -10,7 +10,8 @@
  *   openapi.json, against the tools on that file;
  * - a pull keeping every operation of a synthetic document shaped like
  *   Notte's (about 67 operations) and one shaped like Stripe's (about 420
- *   operations, a few MB), against the tools on the same document;
+ *   operations, 2 MB of JSON), every schema used as in theirs, against the
+ *   tools on the same document;
  * - a pull of a synthetic document of about 2,000 operations pruned to
  *   `agent_stop`, against the tools on the whole document (a pruned pull
  *   must cost less).
@@ -26,7 +27,15 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readFile, readdir, rm, symlink } from "node:fs/promises";
+import {
+  cp,
+  mkdir,
+  readFile,
+  readdir,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import {
   assertSucceeded,
@@ -39,6 +48,8 @@ import {
   type PartResult,
   type Row,
 } from "./common.js";
+import { pruneDocument } from "../../scripts/prune.js";
+import { getAt, isRecord } from "../../scripts/refs.js";
 import { ratioSummary, summarize } from "./stats.js";
 import {
   DEFAULT_SYNTHETIC,
@@ -154,6 +165,29 @@ async function copyProject(from: string, target: string): Promise<void> {
   }
 }
 
+/**
+ * Rewrites a synthetic document without the schemas no operation uses, as
+ * in Notte's and Stripe's documents (every schema is reachable there): a
+ * pull keeping every operation then formats as much as the bare tools do.
+ */
+async function everySchemaUsed(
+  written: SyntheticDocument,
+): Promise<SyntheticDocument> {
+  const doc = JSON.parse(await readFile(written.path, "utf8")) as Record<
+    string,
+    unknown
+  >;
+  const pruned = pruneDocument(doc, { operations: written.operationIds });
+  const text = JSON.stringify(pruned);
+  await writeFile(written.path, text);
+  const schemas = getAt(pruned, ["components", "schemas"]);
+  return {
+    ...written,
+    bytes: Buffer.byteLength(text),
+    schemaCount: isRecord(schemas) ? Object.keys(schemas).length : 0,
+  };
+}
+
 export async function runGeneratePart(
   overrides: Partial<GenerateSettings> = {},
 ): Promise<PartResult> {
@@ -169,14 +203,19 @@ export async function runGeneratePart(
     const [command = "", ...prefix] = generate;
 
     const documents = join(scratch.path, "documents");
-    const notteShaped = await writeSyntheticOpenApi(join(documents, "notte"), {
-      ...DEFAULT_SYNTHETIC,
-      resources: 13,
-      extraSchemas: 80,
-    });
-    const stripeShaped = await writeSyntheticOpenApi(
-      join(documents, "stripe"),
-      { ...DEFAULT_SYNTHETIC, resources: 84, extraSchemas: 4_000 },
+    const notteShaped = await everySchemaUsed(
+      await writeSyntheticOpenApi(join(documents, "notte"), {
+        ...DEFAULT_SYNTHETIC,
+        resources: 13,
+        extraSchemas: 80,
+      }),
+    );
+    const stripeShaped = await everySchemaUsed(
+      await writeSyntheticOpenApi(join(documents, "stripe"), {
+        ...DEFAULT_SYNTHETIC,
+        resources: 84,
+        extraSchemas: 4_000,
+      }),
     );
     const large = await writeSyntheticOpenApi(join(documents, "large"));
 
