@@ -7,7 +7,7 @@ import {
   NotteApiError,
   NotteInvalidRequestError,
 } from "./errors.js";
-import { isRecord } from "./redact.js";
+import { isRecord, readOptions } from "./values.js";
 import {
   callHeaders,
   callLimits,
@@ -119,10 +119,13 @@ export class Agents {
 
   async #stop(
     params: StopAgentParams,
-    options: RequestOptions | undefined,
+    given: RequestOptions | undefined,
   ): Promise<WithResponse<AgentStatusResponse>> {
     const { agentId, sessionId } = checkStopParams(params);
     const context = this.#context;
+    // Read once, so that a getter of the caller's runs once and cannot throw later.
+    const options =
+      given && readOptions(given, "request options", NotteInvalidRequestError);
     const headers = callHeaders(options);
     const { result, text } = await send(
       context,
@@ -140,7 +143,7 @@ export class Agents {
           fetch,
           // openapi-fetch's own option, untyped per call: a Request nobody
           // but fetch will see need not be built twice.
-          ...((context.middleware.size === 0 && {
+          ...((context.middleware.length === 0 && {
             Request: PlainRequest,
           }) as object),
         }),

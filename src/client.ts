@@ -44,7 +44,7 @@ export class NotteClient {
     const context: CallContext = {
       config,
       rateWindow: config.waitForRateLimit ? new RateWindow() : undefined,
-      middleware: new Set(),
+      middleware: [],
     };
     const client = createClient<paths>({
       baseUrl: config.baseUrl,

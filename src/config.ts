@@ -7,15 +7,16 @@ import {
   type LogLevel,
   type NotteLogger,
 } from "./log.js";
-import { isRecord } from "./redact.js";
+import { isRecord, readOptions } from "./values.js";
 import { VERSION } from "./version.js";
 
 /**
  * The `fetch` the client sends through; the global `fetch` fits. It is called
  * as a plain function (not as a method), once per attempt, with an init that
- * holds the attempt's `signal`: with the URL and an init holding also the
- * method, headers and body; or, when middleware is registered, with the
- * `Request` the middleware saw. Forward both unchanged.
+ * holds the attempt's `signal`: for `agents.stop`, with the URL and an init
+ * holding also the method and headers; for `raw`, and for `stop` while
+ * middleware is registered, with the `Request` openapi-fetch built. Forward
+ * both unchanged.
  */
 export type FetchLike = (
   input: string | Request,
@@ -88,10 +89,9 @@ export interface ClientConfig {
  * @throws NotteConfigError when the key is missing or malformed, the URL is
  *   unusable or insecure, or an option has the wrong type.
  */
-export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
-  if (typeof options !== "object" || options === null) {
-    throw new NotteConfigError("options must be an object");
-  }
+export function resolveConfig(given: NotteClientOptions = {}): ClientConfig {
+  // Read once: a getter runs once, and one that throws is a NotteConfigError.
+  const options = readOptions(given, "NotteClient options", NotteConfigError);
 
   // An option given is not looked up in the environment at all.
   const apiKey = options.apiKey ?? readEnv("NOTTE_API_KEY");
@@ -122,13 +122,7 @@ export function resolveConfig(options: NotteClientOptions = {}): ClientConfig {
   const { logger, rateLimit = "wait" } = options;
   if (
     !LOG_LEVELS.includes(logLevel) ||
-    (logger !== undefined &&
-      !(
-        isRecord(logger) &&
-        LOG_LEVELS.every(
-          (level) => level === "off" || typeof logger[level] === "function",
-        )
-      ))
+    (logger !== undefined && !isLogger(logger))
   ) {
     throw new NotteConfigError(
       "logger needs error, warn, info and debug functions; logLevel one of " +
@@ -279,4 +273,18 @@ export function checkNumber(
     );
   }
   return value;
+}
+
+function isLogger(value: unknown): value is NotteLogger {
+  try {
+    return (
+      isRecord(value) &&
+      LOG_LEVELS.every(
+        (level) => level === "off" || typeof value[level] === "function",
+      )
+    );
+  } catch {
+    // A Proxy or getter that throws.
+    return false;
+  }
 }

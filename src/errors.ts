@@ -1,6 +1,7 @@
 import type { ValidationError } from "./types.js";
 import { serverRetryDelayMs } from "./retry.js";
-import { isRecord, redact } from "./redact.js";
+import { redact } from "./redact.js";
+import { isRecord } from "./values.js";
 
 // Each class's name, stored on its prototype under a key that every copy of
 // this package shares (Symbol.for), so an error from the CommonJS build is an

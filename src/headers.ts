@@ -1,4 +1,4 @@
-import { isRecord } from "./redact.js";
+import { isRecord } from "./values.js";
 
 /** An error class the checks throw: `NotteConfigError` in the constructor, `NotteInvalidRequestError` per call. */
 export type ErrorClass = new (message: string) => Error;
@@ -37,16 +37,24 @@ export function checkHeaders(
   value: unknown,
   ErrorType: ErrorClass,
 ): Record<string, string> {
-  // A plain object only: a Headers or Map instance would pass isRecord with no entries.
-  if (
-    !isRecord(value) ||
-    ![Object.prototype, null].includes(Object.getPrototypeOf(value))
-  ) {
+  let entries: [string, unknown][] | undefined;
+  try {
+    // A plain object only: a Headers or Map instance would pass isRecord with no entries.
+    if (
+      isRecord(value) &&
+      [Object.prototype, null].includes(Object.getPrototypeOf(value))
+    ) {
+      entries = Object.entries(value);
+    }
+  } catch {
+    // A Proxy or getter that throws: unusable like any other non-object.
+  }
+  if (entries === undefined) {
     throw new ErrorType("headers must be a plain object");
   }
   // No prototype: a header named `__proto__` stays a header.
   const checked: Record<string, string> = Object.create(null);
-  for (const [name, headerValue] of Object.entries(value)) {
+  for (const [name, headerValue] of entries) {
     const lowerName = name.toLowerCase();
     const option = CLIENT_SET_HEADERS.get(lowerName);
     if (option !== undefined) {

@@ -2,9 +2,10 @@ import { mergeHeaders, type Client, type Middleware } from "openapi-fetch";
 import type { paths } from "../generated/notte-api.js";
 import { NotteInvalidRequestError, NotteMiddlewareError } from "./errors.js";
 import { refuseFetchForbidden } from "./headers.js";
-import { isRecord, redact, redactCause } from "./redact.js";
+import { redact, redactCause } from "./redact.js";
+import { isRecord, readOptions, safeString } from "./values.js";
 import { callLimits } from "./request-options.js";
-import { PlainRequest, send, type CallContext } from "./send.js";
+import { send, type CallContext } from "./send.js";
 
 /** The openapi-fetch client behind `notte.raw`, typed with the generated paths. */
 export type NotteRawClient = Client<paths>;
@@ -44,14 +45,18 @@ export function guardRawClient(
     use: (...middleware: unknown[]) => {
       const twins = middleware.map(guardMiddleware);
       client.use(...twins);
-      for (const twin of twins) context.middleware.add(twin);
+      // The same list as openapi-fetch's: a twin twice is there twice.
+      context.middleware.push(...twins);
     },
     eject: (...middleware: object[]) => {
       const twins = middleware.map(
         (each) => guardedMiddleware.get(each) ?? (each as Middleware),
       );
       client.eject(...twins);
-      for (const twin of twins) context.middleware.delete(twin);
+      for (const twin of twins) {
+        const at = context.middleware.indexOf(twin);
+        if (at !== -1) context.middleware.splice(at, 1);
+      }
     },
   };
   for (const name of [...METHODS, "request"]) {
@@ -59,16 +64,20 @@ export function guardRawClient(
     // `request(method, url, init)` takes one argument more than the verbs.
     const initAt = name === "request" ? 2 : 1;
     guarded[name] = async (...args: unknown[]) => {
-      const init = args[initAt] ?? {};
-      if (!isRecord(init))
-        throw new NotteInvalidRequestError(
-          "the request's options must be an object",
-        );
-      const { signal, fetch, headers, middleware, baseUrl, ...rest } = init;
-      if (baseUrl !== undefined)
-        throw new NotteInvalidRequestError(
-          "baseUrl is the client's: it cannot change per call",
-        );
+      const init = readOptions(
+        (args[initAt] ?? {}) as Record<string, unknown>,
+        "the request's options",
+        NotteInvalidRequestError,
+      );
+      const { signal, fetch, headers, middleware, ...rest } = init;
+      // These decide where the key goes and which path is called: the client's own.
+      for (const option of ["baseUrl", "pathSerializer", "Request"]) {
+        if (init[option] !== undefined) {
+          throw new NotteInvalidRequestError(
+            `${option} is the client's: it cannot change per call`,
+          );
+        }
+      }
       const limits = callLimits(
         { signal: signal as AbortSignal | undefined },
         context.config,
@@ -77,11 +86,6 @@ export function guardRawClient(
       const callMiddleware = Array.isArray(middleware)
         ? middleware.map(guardMiddleware)
         : middleware;
-      // Only what no middleware or fetch of the caller will see may skip the real Request.
-      const plain =
-        typeof fetch !== "function" &&
-        !(Array.isArray(callMiddleware) && callMiddleware.length > 0) &&
-        context.middleware.size === 0;
       const { result } = await send(
         context,
         typeof fetch === "function"
@@ -94,7 +98,6 @@ export function guardRawClient(
             headers: attemptHeaders(idempotencyKey, headers),
             middleware: callMiddleware,
             fetch: attemptFetch,
-            ...(plain && { Request: PlainRequest }),
           };
           return method(...attemptArgs);
         },
@@ -142,7 +145,7 @@ export function guardRawClient(
           } catch (cause) {
             throw new NotteMiddlewareError(
               redact(
-                `middleware ${hook} failed: ${String(cause)}`,
+                `middleware ${hook} failed: ${safeString(cause)}`,
                 context.config.apiKey,
               ),
               { cause: redactCause(cause, context.config.apiKey) },

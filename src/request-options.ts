@@ -6,7 +6,7 @@ import {
 } from "./config.js";
 import { NotteInvalidRequestError } from "./errors.js";
 import { checkHeaders, checkHeaderValue } from "./headers.js";
-import { isRecord } from "./redact.js";
+import { isRecord } from "./values.js";
 import type { CallLimits } from "./send.js";
 
 /** Options of one call; each overrides the client's setting for that call only. */
@@ -104,15 +104,17 @@ export function callHeaders(
  * from polyfills or other realms are fine.
  */
 export function checkSignal(signal: unknown): AbortSignal | undefined {
-  if (
-    signal !== undefined &&
-    !(
+  let usable = signal === undefined;
+  try {
+    usable ||=
       isRecord(signal) &&
       typeof signal.aborted === "boolean" &&
       typeof signal.addEventListener === "function" &&
-      typeof signal.removeEventListener === "function"
-    )
-  ) {
+      typeof signal.removeEventListener === "function";
+  } catch {
+    // A Proxy or getter that throws.
+  }
+  if (!usable) {
     throw new NotteInvalidRequestError("signal must be an AbortSignal");
   }
   return signal as AbortSignal | undefined;

@@ -12,6 +12,7 @@ import {
 } from "./errors.js";
 import type { RateWindow } from "./rate-window.js";
 import { redact, redactCause } from "./redact.js";
+import { isRecord, safeString } from "./values.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 
 /** The limits of one call (all its attempts), settled from the client's and the call's options. */
@@ -30,8 +31,8 @@ export interface CallContext {
   readonly config: ClientConfig;
   /** `undefined` when the client was made with `rateLimit: "ignore"`. */
   readonly rateWindow: RateWindow | undefined;
-  /** The middleware registered with `raw.use()`, as registered with openapi-fetch. */
-  readonly middleware: Set<object>;
+  /** The middleware registered with `raw.use()`: the same list as openapi-fetch's. */
+  readonly middleware: object[];
 }
 
 /**
@@ -109,9 +110,11 @@ export async function send<R extends { response: Response }>(
   let aborted = false;
   // Ends what is under way (an attempt, or a wait): set by each in turn.
   let interrupt: ((why: symbol) => void) | undefined;
-  // Settles as `promise` does, or as soon as `interrupt` is called.
+  // Settles as what `start` returns does, or as soon as `interrupt` is
+  // called: from the moment `start` runs, so that an abort fired while it
+  // runs (by a middleware, a logger, fetch itself) is not missed.
   const interruptible = <T>(
-    promise: Promise<T>,
+    start: () => Promise<T>,
     onInterrupt: (why: symbol) => void,
   ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -119,7 +122,7 @@ export async function send<R extends { response: Response }>(
         onInterrupt(why);
         reject(why);
       };
-      promise.then(resolve, reject);
+      start().then(resolve, reject);
     });
   // Waits `delayMs`, or for `until` to settle, or until the caller aborts.
   const sleep = async (until: number | Promise<void>): Promise<void> => {
@@ -127,9 +130,10 @@ export async function send<R extends { response: Response }>(
     try {
       if (!aborted) {
         await interruptible(
-          typeof until === "number"
-            ? new Promise((resolve) => (timer = setTimeout(resolve, until)))
-            : until,
+          () =>
+            typeof until === "number"
+              ? new Promise((resolve) => (timer = setTimeout(resolve, until)))
+              : until,
           ignore,
         );
       }
@@ -139,12 +143,20 @@ export async function send<R extends { response: Response }>(
   };
 
   if (signal?.aborted) throw abortError();
-  const unwatch =
-    signal &&
-    watchAbort(signal, () => {
-      aborted = true;
-      interrupt?.(ABORTED);
+  let unwatch: (() => void) | undefined;
+  try {
+    unwatch =
+      signal &&
+      watchAbort(signal, () => {
+        aborted = true;
+        interrupt?.(ABORTED);
+      });
+  } catch (cause) {
+    // A signal-shaped object whose addEventListener throws.
+    throw new NotteInvalidRequestError("signal must be an AbortSignal", {
+      cause,
     });
+  }
   try {
     for (let retryIndex = 0; ; retryIndex++) {
       if (rateWindow) {
@@ -172,6 +184,13 @@ export async function send<R extends { response: Response }>(
         config.log.debug?.(`${request.method} ${request.url}`, {
           attempt: retryIndex + 1,
         });
+        if (aborted) throw abortError();
+        // The key goes to the configured API only, whatever a path or a middleware made of the URL.
+        if (!request.url.startsWith(`${config.baseUrl}/`)) {
+          throw new NotteInvalidRequestError(
+            "the request's URL is outside baseUrl",
+          );
+        }
         const fetchImpl = limits.fetch;
         let pending: Promise<Response>;
         try {
@@ -188,22 +207,29 @@ export async function send<R extends { response: Response }>(
           throw error;
         }
         let response = await pending;
+        if (!isResponseLike(response)) {
+          throw new TypeError("fetch did not resolve to a Response");
+        }
         if (!readSuccessBody || !response.ok) {
+          const { url, redirected } = response;
           failureText = await readCappedText(
             response,
             maxResponseBytes,
             secret,
           );
           // openapi-fetch reads the body again: give it the bytes already read.
-          response = new Response(failureText || null, response);
+          response = Object.defineProperties(
+            new Response(failureText || null, response),
+            { url: { value: url }, redirected: { value: redirected } },
+          );
         }
         answer = response;
         stage = ANSWERED;
-        return response;
+        return answer;
       };
 
       try {
-        result = await interruptible(run(attemptFetch), stopAttempt);
+        result = await interruptible(() => run(attemptFetch), stopAttempt);
         if (readSuccessBody && result.response.ok) {
           if (result.response.bodyUsed) {
             throw new NotteMiddlewareError(
@@ -211,8 +237,9 @@ export async function send<R extends { response: Response }>(
             );
           }
           stage = READING;
+          const { response } = result;
           text = await interruptible(
-            readCappedText(result.response, maxResponseBytes, secret),
+            () => readCappedText(response, maxResponseBytes, secret),
             stopAttempt,
           );
         }
@@ -228,9 +255,12 @@ export async function send<R extends { response: Response }>(
             : error instanceof NotteError
               ? error
               : stage === BUILDING
-                ? new NotteInvalidRequestError(redact(String(error), secret), {
-                    cause: error,
-                  })
+                ? new NotteInvalidRequestError(
+                    redact(safeString(error), secret),
+                    {
+                      cause: error,
+                    },
+                  )
                 : stage !== ANSWERED
                   ? new NotteConnectionError(
                       redact(
@@ -248,9 +278,12 @@ export async function send<R extends { response: Response }>(
                         "answer is not JSON",
                         secret,
                       )
-                    : new NotteMiddlewareError(redact(String(error), secret), {
-                        cause: error,
-                      });
+                    : new NotteMiddlewareError(
+                        redact(safeString(error), secret),
+                        {
+                          cause: error,
+                        },
+                      );
         // Free the connection of an attempt that will not be read further.
         controller.abort();
       } finally {
@@ -297,6 +330,15 @@ function ignore(): void {}
 function describeCause(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   return cause instanceof Error
-    ? `${String(error)}: ${cause.message}`
-    : String(error);
+    ? `${safeString(error)}: ${safeString(cause.message)}`
+    : safeString(error);
+}
+
+// By its shape, not instanceof: a Response of another realm (a VM context) is fine.
+function isResponseLike(value: unknown): value is Response {
+  return (
+    isRecord(value) &&
+    typeof value.status === "number" &&
+    typeof (value.headers as Headers | undefined)?.get === "function"
+  );
 }

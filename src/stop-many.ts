@@ -8,13 +8,20 @@
  *
  * @packageDocumentation
  */
-import { checkNumber } from "./config.js";
+import {
+  checkMaxResponseBytes,
+  checkMaxRetries,
+  checkNumber,
+  checkTimeoutMs,
+} from "./config.js";
+import { checkHeaders } from "./headers.js";
 import {
   NotteAbortError,
   NotteInvalidRequestError,
   type NotteError,
 } from "./errors.js";
 import { callQuietly } from "./quietly.js";
+import { readOptions } from "./values.js";
 import { checkSignal, type RequestOptions } from "./request-options.js";
 import type { AgentStatusResponse, StopAgentParams } from "./types.js";
 
@@ -117,9 +124,12 @@ export async function stopMany(
       },
     );
   }
-  if (typeof options !== "object" || options === null) {
-    throw new NotteInvalidRequestError("stopMany options must be an object");
-  }
+  // Read once: a getter of the caller's runs once, and one that throws is a NotteInvalidRequestError.
+  const given = readOptions(
+    options,
+    "stopMany options",
+    NotteInvalidRequestError,
+  );
   const {
     signal,
     onProgress,
@@ -127,14 +137,14 @@ export async function stopMany(
     maxRetries,
     maxResponseBytes,
     headers,
-  } = options;
-  if (options.idempotencyKey !== undefined) {
+  } = given;
+  if (given.idempotencyKey !== undefined) {
     throw new NotteInvalidRequestError(
       "stopMany takes no idempotencyKey: each call gets its own",
     );
   }
   const concurrency = checkNumber(
-    options.concurrency ?? 8,
+    given.concurrency ?? 8,
     "concurrency",
     1,
     64,
@@ -144,13 +154,20 @@ export async function stopMany(
   if (onProgress !== undefined && typeof onProgress !== "function") {
     throw new NotteInvalidRequestError("onProgress must be a function");
   }
+  // Checked as `stop` checks them, so that an unusable one rejects the batch instead of failing every item.
   checkSignal(signal);
+  if (timeoutMs !== undefined)
+    checkTimeoutMs(timeoutMs, NotteInvalidRequestError);
+  if (maxRetries !== undefined)
+    checkMaxRetries(maxRetries, NotteInvalidRequestError);
+  if (maxResponseBytes !== undefined)
+    checkMaxResponseBytes(maxResponseBytes, NotteInvalidRequestError);
   const callOptions: RequestOptions = {
     signal,
     timeoutMs,
     maxRetries,
     maxResponseBytes,
-    headers,
+    headers: headers && checkHeaders(headers, NotteInvalidRequestError),
   };
 
   // One task per distinct (agentId, sessionId), with the positions that name it;
@@ -205,11 +222,17 @@ export async function stopMany(
   const worker = async (): Promise<void> => {
     while (next < tasks.length && !signal?.aborted) {
       const task = tasks[next++] as (typeof tasks)[number];
+      // Reported as it settles, so that each report counts what was known then.
       await stop(task.ids as StopAgentParams, callOptions).then(
-        (status) => settle(task, { ok: true, status }),
-        (error: NotteError) => settle(task, { ok: false, error }),
+        (status) => {
+          settle(task, { ok: true, status });
+          report();
+        },
+        (error: NotteError) => {
+          settle(task, { ok: false, error });
+          report();
+        },
       );
-      report();
     }
   };
   await Promise.all(

@@ -771,9 +771,10 @@ describe("the fetch option", () => {
     });
     notte.raw.use({ onRequest: () => undefined });
     await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
+    // stop without middleware: the URL; raw, and stop while middleware is registered: the Request.
     expect(seen).toEqual([
       "DELETE string true true",
-      "DELETE string true true",
+      "DELETE object true true",
       "DELETE object true true",
     ]);
     expect(server.requests.every((request) => request.authorized)).toBe(true);
