@@ -1,7 +1,12 @@
 /**
  * Stage 4, prune: keep only the configured operations and everything they
  * use, so the generated types (and the committed openapi.json) cover exactly
- * what the client calls. Pure: the input document is never modified.
+ * what the client calls. Pure: the input document is never modified. The
+ * result is new down to the objects that lose keys (the root, `paths`, path
+ * items, `components` and its sections, `tags`); what is kept whole is
+ * shared with the input, not copied (a copy of a large document costs time
+ * and memory): copy the result before changing it if the input is used
+ * afterwards.
  */
 import { PipelineError } from "./errors.js";
 import {
@@ -102,7 +107,7 @@ export function pruneDocument(
     } else if (key === "tags") {
       setKey(result, key, usedTags(value, selected));
     } else {
-      setKey(result, key, structuredClone(value));
+      setKey(result, key, value);
     }
   }
   return result;
@@ -163,13 +168,13 @@ function keepPathItems(
       // A path item that is a reference to components/pathItems: the
       // component is shared, so it is kept whole (with all its operations)
       // rather than copied and cut.
-      setKey(kept, key, structuredClone(item));
+      setKey(kept, key, item);
       continue;
     }
     const copy: JsonObject = {};
     for (const [field, value] of Object.entries(item)) {
       if (isHttpMethod(field) && !methods.has(field)) continue;
-      setKey(copy, field, structuredClone(value));
+      setKey(copy, field, value);
     }
     setKey(kept, key, copy);
   }
@@ -198,15 +203,13 @@ function usedTags(
   tags: unknown,
   selected: readonly OperationLocation[],
 ): unknown {
-  if (!Array.isArray(tags)) return structuredClone(tags);
+  if (!Array.isArray(tags)) return tags;
   const used = new Set<unknown>();
   for (const { operation } of selected) {
     const opTags = operation["tags"];
     if (Array.isArray(opTags)) for (const tag of opTags) used.add(tag);
   }
-  return structuredClone(
-    tags.filter((tag) => isRecord(tag) && used.has(tag["name"])),
-  );
+  return tags.filter((tag) => isRecord(tag) && used.has(tag["name"]));
 }
 
 /**
@@ -258,14 +261,14 @@ class Closure {
     const result: JsonObject = {};
     for (const [section, entries] of entriesOf(this.doc["components"])) {
       if (section.startsWith("x-")) {
-        setKey(result, section, structuredClone(entries));
+        setKey(result, section, entries);
         continue;
       }
       const names = this.kept.get(section);
       if (names === undefined) continue;
       const kept: JsonObject = {};
       for (const [name, value] of entriesOf(entries)) {
-        if (names.has(name)) setKey(kept, name, structuredClone(value));
+        if (names.has(name)) setKey(kept, name, value);
       }
       setKey(result, section, kept);
     }

@@ -352,6 +352,12 @@ describe("emitGenerated", () => {
     expect(types).toContain("saved?: boolean;");
   });
 
+  test("leaves String.prototype.localeCompare as it found it", async () => {
+    const before = String.prototype.localeCompare;
+    await emitGenerated(copy(), formatter());
+    expect(String.prototype.localeCompare).toBe(before);
+  });
+
   test("is deterministic, whatever the key order of the source", async () => {
     const yaml = await readFile(
       join(fixtures, "notte-mini.shuffled.yaml"),
