@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { inspect } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   NOTTE_API_VERSION,
   NotteAbortError,
@@ -20,33 +20,16 @@ import {
   NotteTimeoutError,
   NotteValidationError,
   VERSION,
-  type NotteClientOptions,
 } from "../../src/index.js";
 import {
   startNotteTestServer,
   type NotteTestServer,
 } from "../../src/testing/index.js";
+import { useNotteTestServer } from "./helpers.js";
 import { assertMatchesContract } from "../testing/contract.js";
 
 let server: NotteTestServer;
-
-beforeAll(async () => {
-  server = await startNotteTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
-
-function client(options: NotteClientOptions = {}): NotteClient {
-  return new NotteClient({
-    apiKey: server.apiKey,
-    baseUrl: server.url,
-    ...options,
-  });
-}
+const client = useNotteTestServer((started) => (server = started));
 
 /** The rejection of `promise`, which must reject. */
 async function rejectionOf(promise: PromiseLike<unknown>): Promise<unknown> {

@@ -3,46 +3,28 @@
  * settles, many calls sharing one signal, headers `fetch` would refuse.
  */
 import { getEventListeners } from "node:events";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   NotteAbortError,
-  NotteClient,
   NotteConfigError,
   NotteConnectionError,
   NotteInvalidRequestError,
   NotteNotFoundError,
   NotteTimeoutError,
   type FetchLike,
-  type NotteClientOptions,
   type NotteLogger,
 } from "../../src/index.js";
+import { type NotteTestServer } from "../../src/testing/index.js";
 import {
-  startNotteTestServer,
-  type NotteTestServer,
-} from "../../src/testing/index.js";
-import { rejectionOf, sleep, withUnhandledRejections } from "./helpers.js";
+  AGENT,
+  rejectionOf,
+  sleep,
+  useNotteTestServer,
+  withUnhandledRejections,
+} from "./helpers.js";
 
 let server: NotteTestServer;
-
-beforeAll(async () => {
-  server = await startNotteTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
-
-function client(options: NotteClientOptions = {}): NotteClient {
-  return new NotteClient({
-    apiKey: server.apiKey,
-    baseUrl: server.url,
-    ...options,
-  });
-}
-
-const AGENT = { agentId: "a1", sessionId: "s1" };
+const client = useNotteTestServer((started) => (server = started));
 
 describe("a logger that rejects or throws changes nothing", () => {
   function failingLogger(kind: "reject" | "throw"): {

@@ -3,7 +3,7 @@
  * broke a promise of the README. Each case failed before its fix.
  */
 import { inspect } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   NotteAbortError,
   NotteClient,
@@ -15,35 +15,17 @@ import {
   type NotteClientOptions,
   type StopManyProgress,
 } from "../../src/index.js";
+import { type NotteTestServer } from "../../src/testing/index.js";
 import {
-  startNotteTestServer,
-  type NotteTestServer,
-} from "../../src/testing/index.js";
-import { rejectionOf, startPlainServer } from "./helpers.js";
+  AGENT,
+  RAW_STOP,
+  rejectionOf,
+  startPlainServer,
+  useNotteTestServer,
+} from "./helpers.js";
 
 let server: NotteTestServer;
-const AGENT = { agentId: "a1", sessionId: "s1" };
-const RAW_STOP = {
-  params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
-};
-
-beforeAll(async () => {
-  server = await startNotteTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
-
-function client(options: NotteClientOptions = {}): NotteClient {
-  return new NotteClient({
-    apiKey: server.apiKey,
-    baseUrl: server.url,
-    ...options,
-  });
-}
+const client = useNotteTestServer((started) => (server = started));
 
 const throwingGetter = (): Record<string, unknown> =>
   Object.defineProperty({}, "timeoutMs", {

@@ -1,7 +1,7 @@
 /**
  * Shared helpers of the behaviour tests: a plain `node:http` server for answers the test
  * server cannot give (endless bodies, echoes), a rejection catcher and an unhandled-rejection
- * recorder.
+ * recorder, and the shared set-up of a file's test server.
  */
 import {
   createServer,
@@ -9,6 +9,12 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { Socket } from "node:net";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { NotteClient, type NotteClientOptions } from "../../src/index.js";
+import {
+  startNotteTestServer,
+  type NotteTestServer,
+} from "../../src/testing/index.js";
 
 /** A plain HTTP server on 127.0.0.1 that a test writes the answers of. */
 export interface PlainServer {
@@ -144,3 +150,38 @@ export async function withUnhandledRejections<T>(
     process.off("unhandledRejection", listener);
   }
 }
+
+/**
+ * One Notte test server for the whole test file, reset after each test, and
+ * clients of it: call at the top of a file, with a callback that keeps the
+ * server for the tests to read.
+ */
+export function useNotteTestServer(
+  onStart: (server: NotteTestServer) => void,
+): (options?: NotteClientOptions) => NotteClient {
+  let current: NotteTestServer | undefined;
+  beforeAll(async () => {
+    current = await startNotteTestServer();
+    onStart(current);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  afterEach(() => {
+    current?.reset();
+  });
+  return (options = {}) =>
+    new NotteClient({
+      apiKey: current?.apiKey,
+      baseUrl: current?.url,
+      ...options,
+    });
+}
+
+/** The agent most tests stop. */
+export const AGENT = { agentId: "a1", sessionId: "s1" };
+
+/** The same agent, as `raw.DELETE` takes it. */
+export const RAW_STOP = {
+  params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
+};

@@ -4,56 +4,21 @@
  * NotteMiddlewareError.
  */
 import type { Middleware } from "openapi-fetch";
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-} from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   NotteAbortError,
-  NotteClient,
   NotteConnectionError,
   NotteError,
   NotteInvalidRequestError,
   NotteMiddlewareError,
   NotteResponseTooLargeError,
   NotteTimeoutError,
-  type NotteClientOptions,
 } from "../../src/index.js";
-import {
-  startNotteTestServer,
-  type NotteTestServer,
-} from "../../src/testing/index.js";
-import { rejectionOf } from "./helpers.js";
+import { type NotteTestServer } from "../../src/testing/index.js";
+import { AGENT, RAW_STOP, rejectionOf, useNotteTestServer } from "./helpers.js";
 
 let server: NotteTestServer;
-
-beforeAll(async () => {
-  server = await startNotteTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
-
-function client(options: NotteClientOptions = {}): NotteClient {
-  return new NotteClient({
-    apiKey: server.apiKey,
-    baseUrl: server.url,
-    ...options,
-  });
-}
-
-const AGENT = { agentId: "a1", sessionId: "s1" };
-const RAW_STOP = {
-  params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
-} as const;
+const client = useNotteTestServer((started) => (server = started));
 
 /** A middleware that adds `x-trace-id` and records what it sees. */
 function tracing() {

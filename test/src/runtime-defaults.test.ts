@@ -3,15 +3,7 @@
  * environment that cannot be read, options that are not looked up, error classes that stay
  * one across copies of the module.
  */
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  describe,
-  expect,
-  it,
-  vi,
-} from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   NotteApiError,
   NotteClient,
@@ -21,38 +13,12 @@ import {
   NotteNotFoundError,
   NotteServerError,
   type FetchLike,
-  type NotteClientOptions,
 } from "../../src/index.js";
-import {
-  startNotteTestServer,
-  type NotteTestServer,
-} from "../../src/testing/index.js";
-import { rejectionOf } from "./helpers.js";
+import { type NotteTestServer } from "../../src/testing/index.js";
+import { AGENT, RAW_STOP, rejectionOf, useNotteTestServer } from "./helpers.js";
 
 let server: NotteTestServer;
-
-beforeAll(async () => {
-  server = await startNotteTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
-
-function client(options: NotteClientOptions = {}): NotteClient {
-  return new NotteClient({
-    apiKey: server.apiKey,
-    baseUrl: server.url,
-    ...options,
-  });
-}
-
-const AGENT = { agentId: "a1", sessionId: "s1" };
-const RAW_STOP = {
-  params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
-} as const;
+const client = useNotteTestServer((started) => (server = started));
 
 describe("fetch is called as a plain function", () => {
   /** A fetch that, like the platform's in Workers, refuses to be called as a method. */
