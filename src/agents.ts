@@ -13,12 +13,8 @@ import {
   callLimits,
   type RequestOptions,
 } from "./request-options.js";
-import {
-  PlainRequest,
-  send,
-  type CallContext,
-  type CallLimits,
-} from "./send.js";
+import { PlainRequest } from "./plain-request.js";
+import { send, type CallContext, type CallLimits } from "./send.js";
 import {
   readIds,
   stopMany,

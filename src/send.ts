@@ -2,18 +2,26 @@ import { watchAbort } from "./abort-watch.js";
 import { readCappedText } from "./body.js";
 import type { ClientConfig, FetchLike } from "./config.js";
 import {
+  ANSWERED,
+  attemptFailure,
+  BUILDING,
+  READING,
+  SENDING,
+  type Stage,
+} from "./attempt-failure.js";
+import {
   NotteAbortError,
-  NotteApiError,
   NotteConnectionError,
   NotteError,
   NotteInvalidRequestError,
   NotteMiddlewareError,
   NotteTimeoutError,
 } from "./errors.js";
+import { PlainRequest } from "./plain-request.js";
 import type { RateWindow } from "./rate-window.js";
-import { redact, redactCause } from "./redact.js";
-import { isRecord, safeString } from "./values.js";
+import { redactCause } from "./redact.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
+import { isRecord } from "./values.js";
 
 /** The limits of one call (all its attempts), settled from the client's and the call's options. */
 export interface CallLimits {
@@ -35,28 +43,6 @@ export interface CallContext {
   readonly middleware: object[];
 }
 
-/**
- * What openapi-fetch builds, as its `Request` class, for a call that no
- * middleware will see: only the URL and the init, so that `fetch` builds the
- * one real `Request` of the attempt (openapi-fetch would build one, and
- * `fetch` a copy of it carrying the attempt's signal).
- */
-export class PlainRequest {
-  /**
-   * @param url - the request's URL, as openapi-fetch serialised it
-   * @param init - method, headers and body, as openapi-fetch merged them
-   */
-  constructor(
-    readonly url: string,
-    readonly init: RequestInit,
-  ) {}
-
-  /** The method, read by openapi-fetch and the debug log. */
-  get method(): string | undefined {
-    return this.init.method;
-  }
-}
-
 /** A final answer: openapi-fetch's result, and for a streamed success its body's text. */
 export interface Answer<R extends { response: Response }> {
   readonly result: R;
@@ -72,12 +58,6 @@ type RunAttempt<R> = (
 // Why an attempt or a wait ended early: its timer, or the caller's signal.
 const TIMED_OUT = Symbol("timeout");
 const ABORTED = Symbol("abort");
-
-// How far an attempt got, which tells what a failure means.
-const BUILDING = 0; // openapi-fetch serialising, middleware onRequest: a bad request
-const SENDING = 1; // fetch, and a failure's body read inside it: no answer
-const ANSWERED = 2; // middleware onResponse, openapi-fetch parsing
-const READING = 3; // the loop reading a success body: cut off
 
 /**
  * Sends one call: attempts of one openapi-fetch call each (so middleware runs
@@ -164,7 +144,7 @@ export async function send<R extends { response: Response }>(
           await sleep(until);
       }
       const controller = new AbortController();
-      let stage = BUILDING;
+      let stage: Stage = BUILDING;
       let why: symbol | undefined;
       let refusedCall = false;
       let answer: Response | undefined;
@@ -252,38 +232,7 @@ export async function send<R extends { response: Response }>(
               new NotteTimeoutError(timeoutMs, {
                 cause: typeof error === "symbol" ? undefined : error,
               })
-            : error instanceof NotteError
-              ? error
-              : stage === BUILDING
-                ? new NotteInvalidRequestError(
-                    redact(safeString(error), secret),
-                    {
-                      cause: error,
-                    },
-                  )
-                : stage !== ANSWERED
-                  ? new NotteConnectionError(
-                      redact(
-                        `Connection failed: ${describeCause(error)}`,
-                        secret,
-                      ),
-                      { cause: error },
-                    )
-                  : // After the answer, openapi-fetch only parses it; anything else is a middleware's doing.
-                    error instanceof SyntaxError
-                    ? new NotteApiError(
-                        (answer as Response).status,
-                        (answer as Response).headers,
-                        failureText,
-                        "answer is not JSON",
-                        secret,
-                      )
-                    : new NotteMiddlewareError(
-                        redact(safeString(error), secret),
-                        {
-                          cause: error,
-                        },
-                      );
+            : attemptFailure(error, stage, answer, failureText, secret);
         // Free the connection of an attempt that will not be read further.
         controller.abort();
       } finally {
@@ -325,14 +274,6 @@ export async function send<R extends { response: Response }>(
 }
 
 function ignore(): void {}
-
-// undici says "fetch failed" and puts the real reason (ECONNREFUSED, …) in `cause`.
-function describeCause(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  return cause instanceof Error
-    ? `${safeString(error)}: ${safeString(cause.message)}`
-    : safeString(error);
-}
 
 // By its shape, not instanceof: a Response of another realm (a VM context) is fine.
 function isResponseLike(value: unknown): value is Response {
