@@ -43,6 +43,7 @@ export function flatten(
   schema: unknown,
   exclusive = false,
   depth = 0,
+  visited: Set<unknown> = new Set(),
 ): Variant[] {
   const { value, ref } = deref(doc, schema);
   const name = componentName(ref);
@@ -55,20 +56,30 @@ export function flatten(
     { schema: value, name, types: typesOfSchema(doc, value), exclusive },
   ];
   if (depth > MAX_SCHEMA_DEPTH) return whole();
-  if (
+  const unwrapsAllOf =
     anyOf.length + oneOf.length === 0 &&
     Array.isArray(allOf) &&
     allOf.length === 1 &&
     value["type"] === undefined &&
-    value["properties"] === undefined
-  ) {
-    const inner = flatten(doc, allOf[0], exclusive, depth + 1);
+    value["properties"] === undefined;
+  if (!unwrapsAllOf && anyOf.length + oneOf.length === 0) return whole();
+  // A union met again while it is being flattened (`A: anyOf [A, B]`), or
+  // twice in one (`anyOf [A, A]`), adds no alternative it does not already
+  // have: skipping it ends cycles and keeps nested unions linear, where
+  // following every branch to the depth limit would take 2^32 steps.
+  if (visited.has(value)) return [];
+  visited.add(value);
+  if (unwrapsAllOf) {
+    const inner = flatten(doc, allOf[0], exclusive, depth + 1, visited);
     return value["nullable"] === true ? [...inner, NULL_VARIANT] : inner;
   }
-  if (anyOf.length + oneOf.length === 0) return whole();
   const variants = [
-    ...anyOf.flatMap((member) => flatten(doc, member, exclusive, depth + 1)),
-    ...oneOf.flatMap((member) => flatten(doc, member, true, depth + 1)),
+    ...anyOf.flatMap((member) =>
+      flatten(doc, member, exclusive, depth + 1, visited),
+    ),
+    ...oneOf.flatMap((member) =>
+      flatten(doc, member, true, depth + 1, visited),
+    ),
   ];
   if (value["nullable"] === true) variants.push(NULL_VARIANT);
   return variants;
@@ -104,6 +115,7 @@ function typesOfSchema(
   doc: OpenApiDocument,
   schema: JsonObject,
   depth = 0,
+  visited: Set<unknown> = new Set([schema]),
 ): string[] {
   const types: string[] = [];
   const declared = schema["type"];
@@ -114,8 +126,10 @@ function typesOfSchema(
     // An allOf without its own type: the first member that says what it is.
     for (const member of schema["allOf"]) {
       const resolved = deref(doc, member).value;
-      if (!isRecord(resolved)) continue;
-      const inner = typesOfSchema(doc, resolved, depth + 1);
+      // Each allOf member once: `A: allOf [A, A]` must not branch to the depth limit.
+      if (!isRecord(resolved) || visited.has(resolved)) continue;
+      visited.add(resolved);
+      const inner = typesOfSchema(doc, resolved, depth + 1, visited);
       if (!inner.includes(ANY)) {
         types.push(...inner);
         break;
@@ -292,13 +306,21 @@ export function propertiesOf(
   doc: OpenApiDocument,
   schema: JsonObject,
   depth = 0,
+  visited: Set<unknown> = new Set([schema]),
 ): Map<string, unknown> {
   const props = new Map<string, unknown>();
   if (Array.isArray(schema["allOf"]) && depth < MAX_SCHEMA_DEPTH) {
     for (const member of schema["allOf"]) {
       const resolved = deref(doc, member).value;
-      if (!isRecord(resolved)) continue;
-      for (const [name, value] of propertiesOf(doc, resolved, depth + 1))
+      // Each allOf member once (a diamond or a cycle adds nothing new).
+      if (!isRecord(resolved) || visited.has(resolved)) continue;
+      visited.add(resolved);
+      for (const [name, value] of propertiesOf(
+        doc,
+        resolved,
+        depth + 1,
+        visited,
+      ))
         props.set(name, value);
     }
   }
@@ -312,13 +334,15 @@ export function requiredOf(
   doc: OpenApiDocument,
   schema: JsonObject,
   depth = 0,
+  visited: Set<unknown> = new Set([schema]),
 ): Set<string> {
   const required = new Set<string>();
   if (Array.isArray(schema["allOf"]) && depth < MAX_SCHEMA_DEPTH) {
     for (const member of schema["allOf"]) {
       const resolved = deref(doc, member).value;
-      if (!isRecord(resolved)) continue;
-      for (const name of requiredOf(doc, resolved, depth + 1))
+      if (!isRecord(resolved) || visited.has(resolved)) continue;
+      visited.add(resolved);
+      for (const name of requiredOf(doc, resolved, depth + 1, visited))
         required.add(name);
     }
   }

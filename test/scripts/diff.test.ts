@@ -271,6 +271,33 @@ describe("diffDocuments: breaking changes", () => {
   });
 });
 
+test("unions that reference themselves, or one union twice, end quickly", () => {
+  // Before: each `anyOf [A, A]` / `allOf [A, A]` level was followed twice to
+  // the depth limit, 2^32 steps: `--pull --dry-run` of such a document never
+  // finished.
+  for (const key of ["anyOf", "oneOf", "allOf"]) {
+    const bomb = (doc: Doc): void => {
+      schemas(doc).Bomb = {
+        [key]: [
+          { $ref: "#/components/schemas/Bomb" },
+          { $ref: "#/components/schemas/Bomb" },
+        ],
+      };
+      op(doc).responses["200"].content["application/json"].schema = {
+        $ref: "#/components/schemas/Bomb",
+      };
+      op(doc).requestBody.content["application/json"].schema = {
+        $ref: "#/components/schemas/Bomb",
+      };
+    };
+    const started = performance.now();
+    verdict(makeDoc(bomb), makeDoc(bomb));
+    verdict(makeDoc(), makeDoc(bomb));
+    verdict(makeDoc(bomb), makeDoc());
+    expect(performance.now() - started).toBeLessThan(2000);
+  }
+});
+
 describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
   test("a request parameter's default changed or removed is breaking; one added is not", () => {
     const withDefault = (value: unknown) => (doc: Doc) => {
