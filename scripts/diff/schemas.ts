@@ -29,6 +29,8 @@ import {
 } from "./change.js";
 import {
   accepts,
+  defaultChange,
+  defaultOf,
   enumOf,
   flatten,
   isObjectVariant,
@@ -83,6 +85,24 @@ export class SchemaComparer {
   }
 
   private pair(
+    before: unknown,
+    after: unknown,
+    direction: Direction,
+  ): Finding[] {
+    const findings = this.resolvedPair(before, after, direction);
+    if (direction === "response") return findings;
+    // Read outside the memo: a `default` beside a `$ref` belongs to this
+    // place, not to the schema the memo knows it by.
+    const changed = defaultChange(
+      defaultOf(this.oldDoc, before),
+      defaultOf(this.newDoc, after),
+    );
+    return changed === undefined
+      ? findings
+      : [...findings, { kind: changed.kind, path: "", text: changed.text }];
+  }
+
+  private resolvedPair(
     before: unknown,
     after: unknown,
     direction: Direction,
@@ -162,11 +182,11 @@ export class SchemaComparer {
         add("enum-lifted", `no longer limited to ${[...oldEnum].join(", ")}`);
     }
 
-    // Constraints and defaults: only what the caller sends is held to them.
+    // Constraints: only what the caller sends is held to them (defaults: see pair).
     if (direction === "request") {
       for (const { kind, text } of tightenedConstraints(
-        oldVariants,
-        newVariants,
+        [...(isRecord(a) ? [a] : []), ...oldVariants.map((v) => v.schema)],
+        [...(isRecord(b) ? [b] : []), ...newVariants.map((v) => v.schema)],
       ))
         add(kind, text);
     }
@@ -341,8 +361,13 @@ export class SchemaComparer {
       }
     }
     if (direction === "request") {
-      for (const name of newProps.keys()) {
-        if (!oldProps.has(name) && newRequired.has(name)) {
+      // A name may be required without being declared among the properties.
+      for (const name of new Set([...newProps.keys(), ...newRequired])) {
+        if (
+          !oldProps.has(name) &&
+          !oldRequired.has(name) &&
+          newRequired.has(name)
+        ) {
           self("property-added-required", name, "added as required");
         }
       }

@@ -231,17 +231,21 @@ interface Tightened {
   readonly text: string;
 }
 
-/** Request-side constraints that now reject values they used to accept, and defaults that changed. */
+/**
+ * Request-side constraints that now reject values they used to accept. Each
+ * keyword is read from the first of `schemas` that has it: the schema itself
+ * (a union or an `allOf` wrapper may carry it), then its alternatives.
+ */
 export function tightenedConstraints(
-  oldVariants: readonly Variant[],
-  newVariants: readonly Variant[],
+  oldVariants: readonly JsonObject[],
+  newVariants: readonly JsonObject[],
 ): Tightened[] {
   const found: Tightened[] = [];
   const tightened = (text: string): void => {
     found.push({ kind: "constraint-tightened", text });
   };
-  const first = (variants: readonly Variant[], key: string): unknown =>
-    variants.find((v) => v.schema[key] !== undefined)?.schema[key];
+  const first = (schemas: readonly JsonObject[], key: string): unknown =>
+    schemas.find((schema) => schema[key] !== undefined)?.[key];
   for (const key of LOWER_BOUNDS) {
     const before = first(oldVariants, key);
     const after = first(newVariants, key);
@@ -259,6 +263,47 @@ export function tightenedConstraints(
     else if (typeof before === "number" && after < before)
       tightened(`${key} lowered from ${before} to ${after}`);
   }
+  // 3.1 gives exclusive bounds as numbers, 3.0 as booleans beside minimum/maximum.
+  for (const [key, raise] of [
+    ["exclusiveMinimum", true],
+    ["exclusiveMaximum", false],
+  ] as const) {
+    const before = first(oldVariants, key);
+    const after = first(newVariants, key);
+    if (after === true && before !== true) tightened(`${key} added`);
+    else if (typeof after === "number") {
+      if (typeof before !== "number") tightened(`${key} ${after} added`);
+      else if (raise ? after > before : after < before)
+        tightened(
+          `${key} ${raise ? "raised" : "lowered"} from ${before} to ${after}`,
+        );
+    }
+  }
+  const oldMultiple = first(oldVariants, "multipleOf");
+  const newMultiple = first(newVariants, "multipleOf");
+  // Still accepts every old value when each old multiple is a new one.
+  if (
+    typeof newMultiple === "number" &&
+    !(typeof oldMultiple === "number" && oldMultiple % newMultiple === 0)
+  ) {
+    tightened(
+      typeof oldMultiple === "number"
+        ? `multipleOf changed from ${oldMultiple} to ${newMultiple}`
+        : `multipleOf ${newMultiple} added`,
+    );
+  }
+  if (
+    first(newVariants, "uniqueItems") === true &&
+    first(oldVariants, "uniqueItems") !== true
+  )
+    tightened("uniqueItems added");
+  if (
+    first(newVariants, "additionalProperties") === false &&
+    first(oldVariants, "additionalProperties") !== false &&
+    (first(newVariants, "type") === "object" ||
+      first(newVariants, "properties") !== undefined)
+  )
+    tightened("no longer accepts properties it does not declare");
   const oldPattern = first(oldVariants, "pattern");
   const newPattern = first(newVariants, "pattern");
   if (
@@ -274,26 +319,71 @@ export function tightenedConstraints(
           : `pattern changed from ${String(oldPattern)} to ${newPattern}`,
     });
   }
-  // A caller that leaves the value out gets the server's default: a new
-  // default changes what that call does, with nothing in the types to show.
-  // (A default added where there was none only documents what was assumed.)
-  const oldDefault = first(oldVariants, "default");
-  const newDefault = first(newVariants, "default");
-  if (oldDefault !== undefined) {
-    const before = canonicalJson(oldDefault);
-    if (newDefault === undefined) {
-      found.push({
-        kind: "default-changed",
-        text: `default ${before} removed`,
-      });
-    } else if (canonicalJson(newDefault) !== before) {
-      found.push({
-        kind: "default-changed",
-        text: `default changed from ${before} to ${canonicalJson(newDefault)}`,
-      });
+  return found;
+}
+
+/** A value's `default`, wrapped so that `default: null` is told from none. */
+export interface Default {
+  readonly value: unknown;
+}
+
+/**
+ * The `default` a schema declares: on the schema itself or beside its `$ref`
+ * (3.1 allows siblings; pydantic puts `default` there), else on what the
+ * `$ref` resolves to, else on the first `allOf`/`anyOf`/`oneOf` member that
+ * has one (`anyOf [string, null]` with the default beside it is how FastAPI
+ * writes an optional field).
+ */
+export function defaultOf(
+  doc: OpenApiDocument,
+  schema: unknown,
+  depth = 0,
+  visited: Set<unknown> = new Set(),
+): Default | undefined {
+  let current = schema;
+  const seen = new Set<string>();
+  while (isRecord(current)) {
+    if (visited.has(current)) return undefined;
+    visited.add(current);
+    if (Object.hasOwn(current, "default")) return { value: current["default"] };
+    const ref = current["$ref"];
+    if (typeof ref !== "string") break;
+    if (seen.has(ref)) return undefined;
+    seen.add(ref);
+    current = deref(doc, { $ref: ref }).value;
+  }
+  if (!isRecord(current) || depth >= MAX_SCHEMA_DEPTH) return undefined;
+  for (const key of ["allOf", "anyOf", "oneOf"]) {
+    const members = current[key];
+    if (!Array.isArray(members)) continue;
+    for (const member of members) {
+      const found = defaultOf(doc, member, depth + 1, visited);
+      if (found !== undefined) return found;
     }
   }
-  return found;
+  return undefined;
+}
+
+/**
+ * A caller that leaves the value out gets the server's default: a new
+ * default changes what that call does, with nothing in the types to show.
+ * (A default added where there was none only documents what was assumed.)
+ */
+export function defaultChange(
+  before: Default | undefined,
+  after: Default | undefined,
+): Tightened | undefined {
+  if (before === undefined) return undefined;
+  const old = canonicalJson(before.value);
+  if (after === undefined)
+    return { kind: "default-changed", text: `default ${old} removed` };
+  const now = canonicalJson(after.value);
+  return now === old
+    ? undefined
+    : {
+        kind: "default-changed",
+        text: `default changed from ${old} to ${now}`,
+      };
 }
 
 /** Whether a variant allows objects. */

@@ -298,6 +298,92 @@ test("unions that reference themselves, or one union twice, end quickly", () => 
   }
 });
 
+describe("diffDocuments: request defaults and constraints where real documents put them", () => {
+  const prop = (schema: unknown) => (doc: Doc) => {
+    schemas(doc).StopRequest.properties.reason = schema;
+    schemas(doc).Mode = { type: "string", enum: ["soft", "hard"] };
+  };
+  const where = 'stop: request body (application/json): property "reason"';
+  test("a default beside an anyOf, a $ref (3.1) or a one-member allOf is compared", () => {
+    for (const wrap of [
+      (d: string) => ({
+        anyOf: [{ type: "string" }, { type: "null" }],
+        default: d,
+      }),
+      (d: string) => ({ $ref: "#/components/schemas/Mode", default: d }),
+      (d: string) => ({
+        allOf: [{ $ref: "#/components/schemas/Mode" }],
+        default: d,
+      }),
+    ]) {
+      expect(
+        verdict(makeDoc(prop(wrap("soft"))), makeDoc(prop(wrap("hard")))),
+      ).toEqual([
+        ["default-changed", `${where}: default changed from "soft" to "hard"`],
+      ]);
+      expect(
+        verdict(makeDoc(prop(wrap("soft"))), makeDoc(prop(wrap("soft")))),
+      ).toEqual([]);
+    }
+  });
+  test("exclusive bounds, multipleOf, uniqueItems added are breaking", () => {
+    const n = { type: "number" };
+    expect(
+      verdict(
+        makeDoc(prop(n)),
+        makeDoc(prop({ ...n, exclusiveMinimum: 0, exclusiveMaximum: 9 })),
+      ),
+    ).toEqual([
+      ["constraint-tightened", `${where}: exclusiveMinimum 0 added`],
+      ["constraint-tightened", `${where}: exclusiveMaximum 9 added`],
+    ]);
+    expect(
+      verdict(
+        makeDoc(prop({ ...n, minimum: 0 })),
+        makeDoc(prop({ ...n, minimum: 0, exclusiveMinimum: true })),
+      ),
+    ).toEqual([["constraint-tightened", `${where}: exclusiveMinimum added`]]);
+    expect(
+      verdict(
+        makeDoc(prop({ ...n, multipleOf: 4 })),
+        makeDoc(prop({ ...n, multipleOf: 3 })),
+      ),
+    ).toEqual([
+      ["constraint-tightened", `${where}: multipleOf changed from 4 to 3`],
+    ]);
+    expect(
+      verdict(
+        makeDoc(prop({ ...n, multipleOf: 4 })),
+        makeDoc(prop({ ...n, multipleOf: 2 })),
+      ),
+    ).toEqual([]);
+    const list = { type: "array", items: { type: "string" } };
+    expect(
+      verdict(
+        makeDoc(prop(list)),
+        makeDoc(prop({ ...list, uniqueItems: true })),
+      ),
+    ).toEqual([["constraint-tightened", `${where}: uniqueItems added`]]);
+  });
+  test("a request object closed with additionalProperties: false is breaking; a response one is not", () => {
+    const close = (doc: Doc): void => {
+      schemas(doc).StopRequest.additionalProperties = false;
+      schemas(doc).Status.additionalProperties = false;
+    };
+    expect(breaking(close)).toEqual([
+      "stop: request body (application/json): no longer accepts properties it does not declare",
+    ]);
+    expect(verdict(makeDoc(close), makeDoc())).toEqual([]);
+  });
+  test("a name newly required without being declared is breaking in a request", () => {
+    expect(
+      breaking((doc) => (schemas(doc).StopRequest.required = ["extra"])),
+    ).toEqual([
+      'stop: request body (application/json): property "extra" added as required',
+    ]);
+  });
+});
+
 describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
   test("a request parameter's default changed or removed is breaking; one added is not", () => {
     const withDefault = (value: unknown) => (doc: Doc) => {
