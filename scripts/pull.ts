@@ -231,7 +231,19 @@ async function printReport(
     return;
   }
   const path = resolve(root, args.reportFile);
-  await writeFileAtomically(path, text);
+  try {
+    await writeFileAtomically(path, text);
+  } catch (error) {
+    // Exit 1 promises that openapi.json and generated/ are untouched: once
+    // they are written, the report goes to stdout rather than being lost,
+    // and the exit code stays the pull's verdict.
+    if (report.files === undefined) throw error;
+    terminal.err(
+      `warning: ${error instanceof Error ? error.message : String(error)}; the report follows on stdout`,
+    );
+    terminal.out(text.replace(/\n$/, ""));
+    return;
+  }
   terminal.out(`report (${args.reportFormat}) written to ${args.reportFile}`);
 }
 

@@ -209,6 +209,9 @@ export async function writeFileAtomically(
     `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
   );
   try {
+    // `--report-file reports/upstream.md` in a fresh checkout: the
+    // directory is part of the path asked for.
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(temp, contents, "utf8");
     await rename(temp, path);
   } catch (error) {

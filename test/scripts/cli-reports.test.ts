@@ -402,3 +402,83 @@ describe("report formats", () => {
     );
   });
 });
+
+describe("--report-file in a directory that does not exist", () => {
+  // Before: the pull wrote openapi.json and generated/, then failed to
+  // write the report (ENOENT) and exited 1, which promises that nothing was
+  // written, and the report was lost.
+  test("a real pull creates the directory, writes the report and exits with the verdict", async () => {
+    const path = await variant("documented", (doc) => {
+      stop(doc).description = "Stops an agent, documented.";
+    });
+    const result = await project.run([
+      "--pull",
+      path,
+      ...KEPT,
+      "--report-format",
+      "json",
+      "--report-file",
+      "reports/new/pull.json",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const report = JSON.parse(
+      await readFile(join(project.dir, "reports/new/pull.json"), "utf8"),
+    ) as JsonReport;
+    expect(report.bump).toBe("patch");
+    expect(report.files?.written).toContain("openapi.json");
+    await rm(join(project.dir, "reports"), { recursive: true });
+    // Back to the base document for whatever runs next.
+    const back = await project.run([
+      "--pull",
+      await variant("base", () => undefined),
+      ...KEPT,
+    ]);
+    expect(back.code).toBe(0);
+    expect(await project.snapshot()).toEqual(pulled);
+  }, 60_000);
+
+  test("a dry run writes the report there too, and nothing else", async () => {
+    const path = await variant("documented", (doc) => {
+      stop(doc).description = "Stops an agent, documented.";
+    });
+    const result = await project.run([
+      "--pull",
+      path,
+      ...KEPT,
+      "--dry-run",
+      "--report-file",
+      "out/report.txt",
+    ]);
+    expect(result.code).toBe(4);
+    expect(
+      await readFile(join(project.dir, "out/report.txt"), "utf8"),
+    ).toContain("dry run: nothing written");
+    await rm(join(project.dir, "out"), { recursive: true });
+    expect(await project.snapshot()).toEqual(pulled);
+  }, 60_000);
+  test("a report that cannot be written after the files were goes to stdout, with the verdict's exit code", async () => {
+    const path = await variant("documented", (doc) => {
+      stop(doc).description = "Stops an agent, documented.";
+    });
+    const result = await project.run([
+      "--pull",
+      path,
+      ...KEPT,
+      "--report-file",
+      "package.json/report.txt",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /^generate: warning: cannot write .*report\.txt: .*; the report follows on stdout\n$/,
+    );
+    expect(result.stdout).toContain("wrote openapi.json");
+    const back = await project.run([
+      "--pull",
+      await variant("base", () => undefined),
+      ...KEPT,
+    ]);
+    expect(back.code).toBe(0);
+    expect(await project.snapshot()).toEqual(pulled);
+  }, 60_000);
+});
