@@ -20,6 +20,7 @@ import {
   decodeRef,
   encodeRef,
   forEachRef,
+  NestingError,
   getAt,
   isRecord,
   listOperations,
@@ -86,19 +87,26 @@ export function checkUpstream(
 function checkUsable(doc: OpenApiDocument, origin: string): string[] {
   checkInfo(doc, origin);
   const unresolved: string[] = [];
-  forEachRef(doc, (ref, at) => {
-    if (!ref.startsWith("#")) {
-      throw new PipelineError(
-        `${origin} has an external $ref ${JSON.stringify(ref)} at ${encodeRef(at)}: only references inside the document (#/...) are supported; bundle the document first`,
-      );
-    }
-    const segments = decodeRef(ref);
-    if (segments === undefined || getAt(doc, segments) === undefined) {
-      unresolved.push(
-        `Can't resolve $ref ${JSON.stringify(ref)} at ${encodeRef(at)}`,
-      );
-    }
-  });
+  try {
+    forEachRef(doc, (ref, at) => {
+      if (!ref.startsWith("#")) {
+        throw new PipelineError(
+          `${origin} has an external $ref ${JSON.stringify(ref)} at ${encodeRef(at)}: only references inside the document (#/...) are supported; bundle the document first`,
+        );
+      }
+      const segments = decodeRef(ref);
+      if (segments === undefined || getAt(doc, segments) === undefined) {
+        unresolved.push(
+          `Can't resolve $ref ${JSON.stringify(ref)} at ${encodeRef(at)}`,
+        );
+      }
+    });
+  } catch (error) {
+    // The first walk over the whole upstream document: it names it.
+    if (error instanceof NestingError)
+      throw new PipelineError(`${origin} ${error.message}`, { cause: error });
+    throw error;
+  }
   return unresolved;
 }
 

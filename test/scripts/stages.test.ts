@@ -121,6 +121,22 @@ describe("validateDocument", () => {
     );
   });
 
+  test('refuses a document nested past any real one, naming where (it overflowed the stack: "unexpected error: Maximum call stack size exceeded")', () => {
+    const doc = parseDocument(miniJson, "mini") as any;
+    let deep: unknown = { type: "string" };
+    for (let i = 0; i < 20_000; i++) deep = { type: "array", items: deep };
+    doc.components.schemas.Deep = deep;
+    expect(() => validateDocument(doc, "mini")).toThrow(
+      "mini nests more than 1000 levels deep (at #/components/schemas/Deep/items/items/items/…)",
+    );
+    expect(() => validateDocument(doc, "mini")).toThrow(PipelineError);
+    // 500 levels (20 times Stripe's) still pass.
+    let fine: unknown = { type: "string" };
+    for (let i = 0; i < 250; i++) fine = { type: "array", items: fine };
+    doc.components.schemas.Deep = fine;
+    expect(validateDocument(doc, "mini")).toBeUndefined();
+  });
+
   test("refuses external references", () => {
     const doc = parseDocument(
       miniJson.replace(
