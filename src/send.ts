@@ -85,6 +85,7 @@ export async function send<R extends { response: Response }>(
   const { config, rateWindow } = context;
   const { signal, timeoutMs, maxResponseBytes } = limits;
   const secret = config.apiKey;
+  const baseUrlPrefix = `${config.baseUrl}/`;
   const abortError = (): NotteAbortError =>
     new NotteAbortError({ cause: signal?.reason });
   let aborted = false;
@@ -166,7 +167,7 @@ export async function send<R extends { response: Response }>(
         });
         if (aborted) throw abortError();
         // The key goes to the configured API only, whatever a path or a middleware made of the URL.
-        if (!request.url.startsWith(`${config.baseUrl}/`)) {
+        if (!request.url.startsWith(baseUrlPrefix)) {
           throw new NotteInvalidRequestError(
             "the request's URL is outside baseUrl",
           );
@@ -209,20 +210,22 @@ export async function send<R extends { response: Response }>(
       };
 
       try {
-        result = await interruptible(() => run(attemptFetch), stopAttempt);
-        if (readSuccessBody && result.response.ok) {
-          if (result.response.bodyUsed) {
-            throw new NotteMiddlewareError(
-              "a middleware read the body without returning a Response",
-            );
+        // One interruptible span for the call and the body read: the attempt
+        // ends when either stalls, whatever fetch, a middleware or the body does.
+        result = await interruptible(async () => {
+          const answered = await run(attemptFetch);
+          const { response } = answered;
+          if (readSuccessBody && response.ok) {
+            if (response.bodyUsed) {
+              throw new NotteMiddlewareError(
+                "a middleware read the body without returning a Response",
+              );
+            }
+            stage = READING;
+            text = await readCappedText(response, maxResponseBytes, secret);
           }
-          stage = READING;
-          const { response } = result;
-          text = await interruptible(
-            () => readCappedText(response, maxResponseBytes, secret),
-            stopAttempt,
-          );
-        }
+          return answered;
+        }, stopAttempt);
       } catch (thrown) {
         const error = redactCause(thrown, secret);
         failure = aborted
