@@ -19,7 +19,12 @@
  * objects, else each with its closest counterpart (the one with the fewest
  * findings). Pure.
  */
-import { deref, isRecord, type OpenApiDocument } from "../refs.js";
+import {
+  deref,
+  isRecord,
+  type JsonObject,
+  type OpenApiDocument,
+} from "../refs.js";
 import {
   breakingChange,
   joinPath,
@@ -197,10 +202,8 @@ export class SchemaComparer {
     );
 
     // Array items.
-    const oldItems = oldVariants.find((v) => v.schema["items"] !== undefined)
-      ?.schema["items"];
-    const newItems = newVariants.find((v) => v.schema["items"] !== undefined)
-      ?.schema["items"];
+    const oldItems = itemsOf(oldVariants);
+    const newItems = itemsOf(newVariants);
     if (oldItems !== undefined && newItems !== undefined) {
       for (const finding of this.pair(oldItems, newItems, direction)) {
         findings.push({ ...finding, path: joinPath("[]", finding.path) });
@@ -372,8 +375,8 @@ export class SchemaComparer {
         }
       }
     }
-    const oldExtra = before.schema["additionalProperties"];
-    const newExtra = after.schema["additionalProperties"];
+    const oldExtra = extraOf(before.schema);
+    const newExtra = extraOf(after.schema);
     if (isRecord(oldExtra) && isRecord(newExtra)) {
       for (const finding of this.pair(oldExtra, newExtra, direction)) {
         findings.push({ ...finding, path: joinPath("*", finding.path) });
@@ -381,4 +384,21 @@ export class SchemaComparer {
     }
     return findings;
   }
+}
+
+/**
+ * The schema of an array's items: an array without `items` holds anything,
+ * as `items: {}` says (so a response's `items: string` dropped is "may now be
+ * any type", as it is when written `items: {}`).
+ */
+function itemsOf(variants: readonly Variant[]): unknown {
+  const declared = variants.find((v) => v.schema["items"] !== undefined);
+  if (declared !== undefined) return declared.schema["items"];
+  return variants.some((v) => v.types.includes("array")) ? {} : undefined;
+}
+
+/** `additionalProperties` as a schema: `true` allows any value, as `{}` does. */
+function extraOf(schema: JsonObject): unknown {
+  const extra = schema["additionalProperties"];
+  return extra === true ? {} : extra;
 }

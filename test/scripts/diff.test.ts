@@ -384,6 +384,46 @@ describe("diffDocuments: request defaults and constraints where real documents p
   });
 });
 
+describe("diffDocuments: what a response may hold, however it is written", () => {
+  const where = "stop: response 200 (application/json)";
+  test('additionalProperties: a schema → true is "may now be any type" in a response, wider in a request', () => {
+    const extra = (value: unknown) => (doc: Doc) => {
+      schemas(doc).Status.additionalProperties = value;
+      schemas(doc).StopRequest.additionalProperties = value;
+    };
+    expect(
+      verdict(makeDoc(extra({ type: "string" })), makeDoc(extra(true))),
+    ).toEqual([["type-added", `${where}: property "*": may now be any type`]]);
+    expect(
+      verdict(makeDoc(extra(true)), makeDoc(extra({ type: "string" }))),
+    ).toEqual([
+      [
+        "type-no-longer-accepted",
+        'stop: request body (application/json): property "*": no longer accepts any type',
+      ],
+      // † narrowed in a response, as `type-removed` is for any type.
+      ["type-removed", `${where}: property "*": no longer returns any type`],
+    ]);
+  });
+  test("an array's items dropped reads as items: {}", () => {
+    const items = (value: unknown) => (doc: Doc) => {
+      schemas(doc).Status.properties.children = {
+        type: "array",
+        ...(value === undefined ? {} : { items: value }),
+      };
+    };
+    const expected = [
+      ["type-added", `${where}: property "children[]": may now be any type`],
+    ];
+    expect(
+      verdict(makeDoc(items({ type: "string" })), makeDoc(items({}))),
+    ).toEqual(expected);
+    expect(
+      verdict(makeDoc(items({ type: "string" })), makeDoc(items(undefined))),
+    ).toEqual(expected);
+  });
+});
+
 describe("diffDocuments: the field's verdicts (oasdiff's pairs)", () => {
   test("a request parameter's default changed or removed is breaking; one added is not", () => {
     const withDefault = (value: unknown) => (doc: Doc) => {
