@@ -48,6 +48,61 @@ export async function writeFiles(
   files: ReadonlyMap<string, string>,
   ownedDir: string,
 ): Promise<WriteResult> {
+  const release = await acquireLock(root);
+  try {
+    return await writeUnlocked(root, files, ownedDir);
+  } finally {
+    await release();
+  }
+}
+
+/** The lock file in the project directory that two runs writing at once would race for. */
+export const LOCK_FILE = ".generate.lock";
+
+/**
+ * Takes the project's write lock: two runs renaming their files into place
+ * at the same time could leave openapi.json from one and generated/ from
+ * the other. A lock left by a process that no longer runs is taken over.
+ *
+ * @throws PipelineError while another live run holds it.
+ */
+async function acquireLock(root: string): Promise<() => Promise<void>> {
+  const path = join(root, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: "wx" });
+      return () => unlink(path).catch(() => undefined);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+        throw new PipelineError(
+          `cannot create ${path}: ${describeError(error)}`,
+          { cause: error },
+        );
+    }
+    const holder = Number.parseInt((await readIfExists(path)) ?? "", 10);
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder))
+      throw new PipelineError(
+        `another generate run (pid ${holder}) is writing ${root}; nothing written (remove ${LOCK_FILE} if it is stale)`,
+      );
+    await unlink(path).catch(() => undefined);
+  }
+  throw new PipelineError(`cannot take ${path}: another run keeps taking it`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function writeUnlocked(
+  root: string,
+  files: ReadonlyMap<string, string>,
+  ownedDir: string,
+): Promise<WriteResult> {
   const changed: [path: string, contents: string][] = [];
   const unchanged: string[] = [];
   // What each changed file held before, to put back if a later rename fails.

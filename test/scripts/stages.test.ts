@@ -429,6 +429,35 @@ describe("Formatter (prettier in a child process)", () => {
 });
 
 describe("writeFiles and findStaleFiles", () => {
+  test("a run that finds another live run writing writes nothing; a stale lock is taken over", async () => {
+    // Before: no lock, so two runs at once could leave openapi.json from one
+    // and generated/ from the other.
+    const root = await mkdtemp(join(tmpdir(), "notte-lock-"));
+    try {
+      const files = new Map([
+        ["openapi.json", "{}\n"],
+        ["generated/a.ts", "a"],
+      ]);
+      await writeFile(join(root, ".generate.lock"), `${process.pid}\n`);
+      await expect(writeFiles(root, files, "generated")).rejects.toThrow(
+        `another generate run (pid ${process.pid}) is writing`,
+      );
+      expect((await readdir(root)).sort()).toEqual([".generate.lock"]);
+      // A pid no process has (above the kernel's pid_max).
+      await writeFile(join(root, ".generate.lock"), "99999999\n");
+      expect((await writeFiles(root, files, "generated")).written).toEqual([
+        "generated/a.ts",
+        "openapi.json",
+      ]);
+      expect((await readdir(root)).sort()).toEqual([
+        "generated",
+        "openapi.json",
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   test("write atomically, skip unchanged files, remove extra ones; check compares", async () => {
     const root = await mkdtemp(join(tmpdir(), "notte-write-"));
     try {
