@@ -1,4 +1,5 @@
 import { NotteResponseTooLargeError } from "./errors.js";
+import { ignore } from "./quietly.js";
 
 const decoder = new TextDecoder();
 
@@ -52,5 +53,3 @@ export function parseBody(text: string): unknown {
     return text;
   }
 }
-
-function ignore(): void {}

@@ -34,6 +34,7 @@ import {
 } from "./cli/terminal.js";
 import { NotteClient } from "./client.js";
 import type { FetchLike } from "./config.js";
+import { ignore } from "./quietly.js";
 
 /**
  * Runs the command and resolves to its exit status. Never rejects for an
@@ -117,8 +118,6 @@ async function stop(
     interrupt.dispose();
   }
 }
-
-function ignore(): void {}
 
 // A reader that goes away (`… | head -1`, `2>&1 | head -c10`) is not an error of this
 // command: what it would have printed is lost, the exit status is still the right one.

@@ -12,4 +12,5 @@ export function callQuietly(call: () => unknown): void {
   } catch {}
 }
 
-function ignore(): void {}
+/** Does nothing: the handler of a rejection that changes nothing (a late or cancelled body, a collaborator's). */
+export function ignore(): void {}

@@ -36,6 +36,38 @@ export function defaultLimits(config: ClientConfig): CallLimits {
   };
 }
 
+/** The options of a call that override the client's limits. */
+type LimitOptions = Pick<
+  RequestOptions,
+  "signal" | "timeoutMs" | "maxRetries" | "maxResponseBytes"
+>;
+
+/**
+ * The call's limit options, each checked (`undefined` where not given): the
+ * one check for `agents.stop`, `raw` and `agents.stopMany`.
+ *
+ * @throws NotteInvalidRequestError when an option is unusable
+ */
+export function checkLimitOptions(options: LimitOptions): LimitOptions {
+  const { signal, timeoutMs, maxRetries, maxResponseBytes } = options;
+  const ErrorType = NotteInvalidRequestError;
+  return {
+    signal: checkSignal(signal),
+    timeoutMs:
+      timeoutMs === undefined
+        ? undefined
+        : checkTimeoutMs(timeoutMs, ErrorType),
+    maxRetries:
+      maxRetries === undefined
+        ? undefined
+        : checkMaxRetries(maxRetries, ErrorType),
+    maxResponseBytes:
+      maxResponseBytes === undefined
+        ? undefined
+        : checkMaxResponseBytes(maxResponseBytes, ErrorType),
+  };
+}
+
 /**
  * The call's limits: the client's, overridden by the call's options, each
  * checked.
@@ -43,30 +75,17 @@ export function defaultLimits(config: ClientConfig): CallLimits {
  * @throws NotteInvalidRequestError when an option is unusable
  */
 export function callLimits(
-  options: Pick<
-    RequestOptions,
-    "signal" | "timeoutMs" | "maxRetries" | "maxResponseBytes"
-  >,
+  options: LimitOptions,
   config: ClientConfig,
 ): CallLimits {
   if (!isRecord(options))
     throw new NotteInvalidRequestError("request options must be an object");
-  const { signal, timeoutMs, maxRetries, maxResponseBytes } = options;
-  checkSignal(signal);
+  const checked = checkLimitOptions(options);
   return {
-    timeoutMs:
-      timeoutMs === undefined
-        ? config.timeoutMs
-        : checkTimeoutMs(timeoutMs, NotteInvalidRequestError),
-    maxRetries:
-      maxRetries === undefined
-        ? config.maxRetries
-        : checkMaxRetries(maxRetries, NotteInvalidRequestError),
-    maxResponseBytes:
-      maxResponseBytes === undefined
-        ? config.maxResponseBytes
-        : checkMaxResponseBytes(maxResponseBytes, NotteInvalidRequestError),
-    signal,
+    timeoutMs: checked.timeoutMs ?? config.timeoutMs,
+    maxRetries: checked.maxRetries ?? config.maxRetries,
+    maxResponseBytes: checked.maxResponseBytes ?? config.maxResponseBytes,
+    signal: checked.signal,
     fetch: config.fetch,
   };
 }

@@ -18,6 +18,7 @@ import {
   NotteTimeoutError,
 } from "./errors.js";
 import { PlainRequest } from "./plain-request.js";
+import { ignore } from "./quietly.js";
 import type { RateWindow } from "./rate-window.js";
 import { redactCause } from "./redact.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
@@ -180,6 +181,7 @@ export async function send<R extends { response: Response }>(
             request instanceof PlainRequest
               ? fetchImpl(
                   request.url,
+                  // openapi-fetch's init of this attempt: ours to complete.
                   Object.assign(request.init, { signal: controller.signal }),
                 )
               : fetchImpl(request, { signal: controller.signal });
@@ -275,8 +277,6 @@ export async function send<R extends { response: Response }>(
     unwatch?.();
   }
 }
-
-function ignore(): void {}
 
 // By its shape, not instanceof: a Response of another realm (a VM context) is fine.
 function isResponseLike(value: unknown): value is Response {

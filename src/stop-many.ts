@@ -8,12 +8,7 @@
  *
  * @packageDocumentation
  */
-import {
-  checkMaxResponseBytes,
-  checkMaxRetries,
-  checkNumber,
-  checkTimeoutMs,
-} from "./config.js";
+import { checkNumber } from "./config.js";
 import { checkHeaders } from "./headers.js";
 import {
   NotteAbortError,
@@ -22,7 +17,7 @@ import {
 } from "./errors.js";
 import { callQuietly } from "./quietly.js";
 import { readOptions } from "./values.js";
-import { checkSignal, type RequestOptions } from "./request-options.js";
+import { checkLimitOptions, type RequestOptions } from "./request-options.js";
 import type { AgentStatusResponse, StopAgentParams } from "./types.js";
 
 /** Where a batch stands; handed to {@link StopManyOptions.onProgress}. */
@@ -130,14 +125,7 @@ export async function stopMany(
     "stopMany options",
     NotteInvalidRequestError,
   );
-  const {
-    signal,
-    onProgress,
-    timeoutMs,
-    maxRetries,
-    maxResponseBytes,
-    headers,
-  } = given;
+  const { signal, onProgress, headers } = given;
   if (given.idempotencyKey !== undefined) {
     throw new NotteInvalidRequestError(
       "stopMany takes no idempotencyKey: each call gets its own",
@@ -155,18 +143,8 @@ export async function stopMany(
     throw new NotteInvalidRequestError("onProgress must be a function");
   }
   // Checked as `stop` checks them, so that an unusable one rejects the batch instead of failing every item.
-  checkSignal(signal);
-  if (timeoutMs !== undefined)
-    checkTimeoutMs(timeoutMs, NotteInvalidRequestError);
-  if (maxRetries !== undefined)
-    checkMaxRetries(maxRetries, NotteInvalidRequestError);
-  if (maxResponseBytes !== undefined)
-    checkMaxResponseBytes(maxResponseBytes, NotteInvalidRequestError);
   const callOptions: RequestOptions = {
-    signal,
-    timeoutMs,
-    maxRetries,
-    maxResponseBytes,
+    ...checkLimitOptions(given),
     headers: headers && checkHeaders(headers, NotteInvalidRequestError),
   };
 
