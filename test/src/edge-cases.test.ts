@@ -9,7 +9,6 @@ import {
   NotteClient,
   NotteConfigError,
   NotteConnectionError,
-  NotteError,
   NotteInvalidRequestError,
   NotteMiddlewareError,
   type NotteClientOptions,
@@ -55,19 +54,16 @@ describe("a cause the client wraps", () => {
       req: request,
     });
     request.error = error;
-    const ticks: number[] = [];
-    const ticker = setInterval(() => ticks.push(Date.now()), 50);
-    try {
-      const notte = client({
-        maxRetries: 0,
-        fetch: () => Promise.reject(error),
-      });
-      const failure = await rejectionOf(notte.agents.stop(AGENT));
-      expect(failure).toBeInstanceOf(NotteConnectionError);
-      expect((failure as Error).cause).toBe(error);
-    } finally {
-      clearInterval(ticker);
-    }
+    // A process frozen by walking the cause would never get here: the test's own timeout could not fire either.
+    const started = Date.now();
+    const notte = client({
+      maxRetries: 0,
+      fetch: () => Promise.reject(error),
+    });
+    const failure = await rejectionOf(notte.agents.stop(AGENT));
+    expect(failure).toBeInstanceOf(NotteConnectionError);
+    expect((failure as Error).cause).toBe(error);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("holding the key in a Headers, Map, symbol key, non-enumerable property, AggregateError or Request: never printed", async () => {
@@ -331,8 +327,4 @@ describe("stopMany progress", () => {
     );
     expect(seen.map((p) => p.done)).toEqual(ids.map((_, i) => i + 1));
   });
-});
-
-it("every error above is a NotteError", () => {
-  expect(new NotteMiddlewareError("x")).toBeInstanceOf(NotteError);
 });
