@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+  "/agents/{agent_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Agent Status */
+    get: operations["agent_status"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/agents/{agent_id}/stop": {
     parameters: {
       query?: never;
@@ -94,6 +111,62 @@ export interface components {
       /** Detail */
       detail?: components["schemas"]["ValidationError"][];
     };
+    /** LegacyAgentStatusResponse */
+    LegacyAgentStatusResponse: {
+      /**
+       * Agent Id
+       * @description The ID of the agent
+       */
+      agent_id: string;
+      /**
+       * Answer
+       * @description The answer to the agent task. None if the agent is still running
+       */
+      answer?: string | null;
+      /**
+       * Closed At
+       * @description The closing time of the agent
+       */
+      closed_at?: string | null;
+      /**
+       * Created At
+       * Format: date-time
+       * @description The creation time of the agent
+       */
+      created_at: string;
+      /**
+       * Saved
+       * @description Whether the agent is saved as a workflow
+       * @default false
+       */
+      saved?: boolean;
+      /**
+       * Session Id
+       * @description The ID of the session
+       */
+      session_id: string;
+      /** @description The status of the agent (active or closed) */
+      status: components["schemas"]["AgentStatus"];
+      /** Steps */
+      steps?: {
+        [key: string]: unknown;
+      }[];
+      /**
+       * Success
+       * @description Whether the agent task was successful. None if the agent is still running
+       */
+      success?: boolean | null;
+      /**
+       * Task
+       * @description The task that the agent is currently running
+       */
+      task: string;
+      /**
+       * Url
+       * @description The URL that the agent started on
+       */
+      url?: string | null;
+    };
     /** ValidationError */
     ValidationError: {
       /** Context */
@@ -116,6 +189,40 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  agent_status: {
+    parameters: {
+      query?: never;
+      header?: {
+        "x-notte-request-origin"?: string | null;
+        "x-notte-sdk-version"?: string | null;
+      };
+      path: {
+        agent_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["LegacyAgentStatusResponse"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
   agent_stop: {
     parameters: {
       query: {

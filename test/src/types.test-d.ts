@@ -85,7 +85,9 @@ describe("types", () => {
       TypesOnly.components["schemas"]["AgentStatus"]
     >().toEqualTypeOf<AgentStatus>();
     expectTypeOf<TypesOnly.paths>().toEqualTypeOf<paths>();
-    expectTypeOf<keyof TypesOnly.operations>().toEqualTypeOf<"agent_stop">();
+    expectTypeOf<keyof TypesOnly.operations>().toEqualTypeOf<
+      "agent_stop" | "agent_status"
+    >();
   });
 
   it("middleware is openapi-fetch's, and raw.use takes it", () => {
