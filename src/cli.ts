@@ -33,8 +33,7 @@ import {
   type CliEnvironment,
 } from "./cli/terminal.js";
 import { NotteClient } from "./client.js";
-import type { FetchLike } from "./config.js";
-import { ignore } from "./quietly.js";
+import { ignore, type FetchLike } from "./options.js";
 
 /**
  * Runs the command and resolves to its exit status. Never rejects for an

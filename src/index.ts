@@ -1,21 +1,28 @@
 /**
- * `notte-api-client`: a typed client for the Notte API's agent-stop operation.
+ * `notte-api-client`: a typed client for the Notte API's agent operations.
  *
  * @packageDocumentation
  */
-export { NotteClient } from "./client.js";
-export type { NotteRawClient } from "./raw.js";
-/** Middleware for `notte.raw.use()`: `openapi-fetch`'s own type. */
+export {
+  NotteClient,
+  VERSION,
+  type Agents,
+  type NottePromise,
+  type NotteRawClient,
+  type StopManyOptions,
+  type StopManyProgress,
+  type StopManyResult,
+  type WithResponse,
+} from "./client.js";
+/** Middleware for `notte.raw.use()`: openapi-fetch's own type. */
 export type { Middleware as NotteMiddleware } from "openapi-fetch";
-export type { RequestOptions } from "./request-options.js";
 export type {
-  StopManyOptions,
-  StopManyProgress,
-  StopManyResult,
-} from "./stop-many.js";
-export type { NottePromise, WithResponse } from "./api-promise.js";
-export type { FetchLike, NotteClientOptions } from "./config.js";
-export type { LogLevel, NotteLogger } from "./log.js";
+  FetchLike,
+  LogLevel,
+  NotteClientOptions,
+  NotteLogger,
+  RequestOptions,
+} from "./options.js";
 export {
   NotteAbortError,
   NotteApiError,
@@ -35,7 +42,6 @@ export {
   NotteTimeoutError,
   NotteValidationError,
 } from "./errors.js";
-export { VERSION } from "./version.js";
 export { NOTTE_API_VERSION } from "../generated/api-version.js";
 export type {
   AgentStatus,

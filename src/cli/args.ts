@@ -6,7 +6,15 @@
  * @packageDocumentation
  */
 import { parseArgs } from "node:util";
-import { checkMaxRetries, checkTimeoutMs } from "../config.js";
+import { checkNumber, type Fail } from "../options.js";
+
+const checkTimeoutMs: Checker = (value) =>
+  checkNumber(value, "timeoutMs", failWith);
+const checkMaxRetries: Checker = (value) =>
+  checkNumber(value, "maxRetries", failWith);
+const failWith: Fail = (message) => {
+  throw new Error(message);
+};
 
 /** The command's name, as installed by the package's `bin` entry. */
 export const COMMAND_NAME = "notte-agent-stop";

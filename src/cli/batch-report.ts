@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { NotteAbortError } from "../errors.js";
-import type { StopManyProgress, StopManyResult } from "../stop-many.js";
+import type { StopManyProgress, StopManyResult } from "../client.js";
 import type { ListedAgent } from "./agent-list.js";
 import { errorLine, EXIT_CODES, exitCodeFor, printable } from "./report.js";
 

@@ -9,7 +9,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { inspect } from "node:util";
 import { NotteClient } from "../client.js";
-import type { StopManyProgress } from "../stop-many.js";
+import type { StopManyProgress } from "../client.js";
 import { parseAgentList } from "./agent-list.js";
 import { COMMAND_NAME, type BatchCommand } from "./args.js";
 import {

@@ -5,12 +5,7 @@
  * @packageDocumentation
  */
 import { NOTTE_API_VERSION } from "../../generated/api-version.js";
-import {
-  DEFAULT_BASE_URL,
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_TIMEOUT_MS,
-} from "../config.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../client.js";
 import { COMMAND_NAME, MAX_CONCURRENCY } from "./args.js";
 
 /** What `--version` prints: this package's version and the API document's. */
@@ -37,9 +32,9 @@ Options (as --flag value or --flag=value):
   --session-id <id>    the session the agent runs in (required)
   --api-key <key>      API key (default: NOTTE_API_KEY; prefer the variable:
                        arguments are visible to other users in the process list)
-  --base-url <url>     API base URL (default: NOTTE_API_URL, else ${DEFAULT_BASE_URL})
-  --timeout <ms>       limit for each attempt, in milliseconds (default ${DEFAULT_TIMEOUT_MS})
-  --max-retries <n>    retries after the first attempt, 0 to 10 (default ${DEFAULT_MAX_RETRIES})
+  --base-url <url>     API base URL (default: NOTTE_API_URL, else https://api.notte.cc)
+  --timeout <ms>       limit for each attempt, in milliseconds (default 60000)
+  --max-retries <n>    retries after the first attempt, 0 to 10 (default 2)
   --from <file>        stop every agent listed in the file, or - for stdin
   --concurrency <n>    with --from: calls in flight at most, 1 to ${MAX_CONCURRENCY} (default 8)
   --json               print the API's answer exactly as received, as JSON;

@@ -5,8 +5,7 @@
  * @packageDocumentation
  */
 import { format } from "node:util";
-import type { NotteClientOptions } from "../config.js";
-import type { NotteLogger } from "../log.js";
+import type { NotteClientOptions, NotteLogger } from "../options.js";
 import type { BatchCommand, StopCommand } from "./args.js";
 import { COMMAND_NAME } from "./args.js";
 import { EXIT_CODES, redact } from "./report.js";

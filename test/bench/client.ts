@@ -103,7 +103,7 @@ export interface ClientRaw {
 type PackageModule = typeof import("../../src/index.js");
 
 /** The three ways to stop an agent, each reading and using the answer. */
-export async function makeVariants(
+async function makeVariants(
   server: LoopbackServer,
   entry: string,
 ): Promise<Record<Variant, CallFn>> {
@@ -154,9 +154,7 @@ export async function makeVariants(
 }
 
 /** Checks that every variant gets the stopped agent, so none is fast by failing. */
-export async function checkVariants(
-  variants: Record<string, CallFn>,
-): Promise<void> {
+async function checkVariants(variants: Record<string, CallFn>): Promise<void> {
   for (const [name, call] of Object.entries(variants)) {
     const status = await call();
     if (status !== "closed")

@@ -1,5 +1,5 @@
 /**
- * The harness of the per-call benchmarks (`client` and `anatomy`): starts the
+ * The harness of the per-call benchmarks (`client`): starts the
  * loopback server process, and times a call sequentially or with many in flight.
  *
  * These run inside a worker process that the part spawns (`node --expose-gc

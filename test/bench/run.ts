@@ -3,8 +3,7 @@
  * writes the raw numbers to `test/bench/results/latest.json`.
  *
  * Parts: client, import, size, generate, typecheck, stop-many (all by default,
- * in that order), and `anatomy` (only when named): where the client's extra per-call
- * cost goes.
+ * in that order).
  *
  * This is a benchmark, not a test: a missed budget is reported, never an exit
  * code. The exit code is non-zero only when a part could not run.
@@ -23,7 +22,6 @@ const PARTS: Record<string, () => Promise<PartResult>> = {
   size: async () => (await import("./size.js")).runSizePart(),
   generate: async () => (await import("./generate.js")).runGeneratePart(),
   typecheck: async () => (await import("./typecheck.js")).runTypecheckPart(),
-  anatomy: async () => (await import("./anatomy.js")).runAnatomyPart(),
   "stop-many": async () => (await import("./stop-many.js")).runStopManyPart(),
 };
 const DEFAULT_PARTS = [

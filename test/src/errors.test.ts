@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import * as entry from "../../src/index.js";
-import { apiErrorFromResponse } from "../../src/errors.js";
+import { apiError, Redactor } from "../../src/errors.js";
+
+const apiErrorFromResponse = (
+  status: number,
+  headers: Headers,
+  body: unknown,
+) => apiError(status, headers, body, new Redactor("a-key-of-some-length"));
 
 describe("the error hierarchy", () => {
   const errorClasses = Object.entries(entry).filter(

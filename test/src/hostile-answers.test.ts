@@ -663,19 +663,23 @@ describe("rate-limit reset sanity", () => {
     expect(gapMs()).toBeGreaterThanOrEqual(1300);
   });
 
-  it("a Retry-After over 60 s is not honoured: the backoff applies", async () => {
+  it("a Retry-After longer than timeoutMs is not slept: the 429 ends the call at once", async () => {
     server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     server.failNext({
       status: 429,
       headers: {
-        "retry-after": "3600",
+        "retry-after": "30",
         "x-ratelimit-reset": String(Date.now() / 1000 - 10),
       },
     });
-    await client().agents.stop(AGENT);
-    const gap = gapMs();
-    expect(gap).toBeGreaterThanOrEqual(350);
-    expect(gap).toBeLessThan(3000);
+    const started = Date.now();
+    const error = await rejectionOf(
+      client().agents.stop(AGENT, { timeoutMs: 1000 }),
+    );
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(error).toBeInstanceOf(NotteRateLimitError);
+    expect((error as NotteRateLimitError).retryAfterMs).toBe(30_000);
+    expect(server.requests).toHaveLength(1);
   });
 
   it("Retry-After: 0 may retry at once", async () => {

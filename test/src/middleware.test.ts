@@ -369,14 +369,41 @@ describe("a failing middleware is a NotteMiddlewareError", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  // Regression: an onResponse that reads the body without returning a replacement (a
-  // logging middleware that forgot to clone) once made agents.stop fail as a
-  // NotteConnectionError ("ReadableStream is locked") and retry: the DELETE, already
-  // answered 200, was sent 3 times, where raw.DELETE gave one NotteMiddlewareError.
-  it("onResponse consumes the body: stop fails as raw does, sent once, not as a connection error", async () => {
+  // An onResponse that reads the body without returning a replacement (a logging
+  // middleware that forgot to clone) reads the client's capped copy: the call still
+  // gets the body, and the DELETE is sent once.
+  it("onResponse reads the body with text(): the call still gets it, sent once", async () => {
+    const logged: string[] = [];
+    const reading: Middleware = {
+      async onResponse({ response }) {
+        logged.push(await response.text());
+        return undefined;
+      },
+    };
+    const rawClient = client();
+    rawClient.raw.use(reading);
+    const { data } = await rawClient.raw.DELETE(
+      "/agents/{agent_id}/stop",
+      RAW_STOP,
+    );
+    expect(data?.status).toBe("closed");
+    server.reset();
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "find a dog" });
+    const status = await rawClient.agents.stop(AGENT);
+    expect(status.status).toBe("closed");
+    expect(server.requests).toHaveLength(1);
+    expect(logged).toHaveLength(2);
+    expect(JSON.parse(logged[1] ?? "")).toEqual(status);
+  });
+
+  // Regression: a middleware that drains the stream itself once made agents.stop fail as
+  // a NotteConnectionError ("ReadableStream is locked") and retry: the DELETE, already
+  // answered 200, was sent 3 times.
+  it("onResponse drains response.body itself: stop fails as raw does, sent once, not as a connection error", async () => {
     const consuming: Middleware = {
       async onResponse({ response }) {
-        await response.text();
+        const reader = response.body?.getReader();
+        while (reader && !(await reader.read()).done);
         return undefined;
       },
     };

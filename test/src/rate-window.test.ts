@@ -195,7 +195,7 @@ describe("the shared window, single calls", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("the wait for the window does not count against timeoutMs", async () => {
+  it("a closed window longer than timeoutMs is not waited for: NotteRateLimitError at once, nothing sent", async () => {
     const server = await start();
     server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     const notte = clientOf(server);
@@ -203,11 +203,27 @@ describe("the shared window, single calls", () => {
     await rejectionOf(
       notte.agents.stop({ agentId: "a1", sessionId: "s1" }, { maxRetries: 0 }),
     );
+    const started = Date.now();
+    const error = await rejectionOf(
+      notte.agents.stop({ agentId: "a1", sessionId: "s1" }, { timeoutMs: 400 }),
+    );
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(error).toBeInstanceOf(NotteRateLimitError);
+    expect((error as NotteRateLimitError).retryAfterMs).toBeGreaterThan(400);
+    expect((error as NotteRateLimitError).retryAfterMs).toBeLessThanOrEqual(
+      1000,
+    );
+    expect((error as Error).message).toMatch(
+      /more than timeoutMs.*nothing was sent/,
+    );
+    expect(server.requests).toHaveLength(1);
+    // A wait within timeoutMs is waited for.
     const status = await notte.agents.stop(
       { agentId: "a1", sessionId: "s1" },
-      { timeoutMs: 400, maxRetries: 0 },
+      { timeoutMs: 2000 },
     );
     expect(status.status).toBe("closed");
+    expect(server.requests).toHaveLength(2);
   });
 
   /** A 200 agent status with the given rate-limit headers, as a test-server fault. */
@@ -262,17 +278,25 @@ describe("the shared window, single calls", () => {
     }
   });
 
-  it("a stated wait over 60 s is not honoured by the window", async () => {
+  it("a stated wait longer than the call allows ends the next call at once, and one that allows it waits", async () => {
     const server = await start();
     server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     const notte = clientOf(server);
     server.failNext({ status: 429, headers: { "retry-after": "3600" } });
-    await rejectionOf(
-      notte.agents.stop({ agentId: "a1", sessionId: "s1" }, { maxRetries: 0 }),
+    const first = await rejectionOf(
+      notte.agents.stop({ agentId: "a1", sessionId: "s1" }),
     );
+    // The default timeoutMs is 60 s: an hour is not waited for, nor retried after a backoff.
+    expect(first).toBeInstanceOf(NotteRateLimitError);
+    expect((first as NotteRateLimitError).retryAfterMs).toBe(3_600_000);
+    expect(server.requests).toHaveLength(1);
     const started = Date.now();
-    await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
-    expect(Date.now() - started).toBeLessThan(2000);
+    const second = await rejectionOf(
+      notte.agents.stop({ agentId: "a1", sessionId: "s1" }),
+    );
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(second).toBeInstanceOf(NotteRateLimitError);
+    expect(server.requests).toHaveLength(1);
   });
 
   it("calls already waiting are all released when the window opens", async () => {

@@ -10,6 +10,7 @@ import {
   NotteConfigError,
   NotteConnectionError,
   NotteError,
+  NotteInvalidRequestError,
   NotteNotFoundError,
   NotteServerError,
   type FetchLike,
@@ -65,7 +66,7 @@ describe("fetch is called as a plain function", () => {
     expect(perCall.seen.calls).toBe(1);
   });
 
-  it("a fetch that throws a TypeError synchronously is a NotteConnectionError, not retried", async () => {
+  it("a fetch that throws synchronously refused the request: a NotteInvalidRequestError, not retried", async () => {
     let calls = 0;
     const thrown = new TypeError("Failed to parse URL");
     const notte = client({
@@ -75,7 +76,8 @@ describe("fetch is called as a plain function", () => {
       },
     });
     const error = await rejectionOf(notte.agents.stop(AGENT));
-    expect(error).toBeInstanceOf(NotteConnectionError);
+    expect(error).toBeInstanceOf(NotteInvalidRequestError);
+    expect((error as Error).message).toContain("Failed to parse URL");
     expect((error as Error).cause).toBe(thrown);
     // The default maxRetries is 2: a refused call is not worth them.
     expect(calls).toBe(1);
@@ -84,7 +86,7 @@ describe("fetch is called as a plain function", () => {
     const rawError = await rejectionOf(
       notte.raw.DELETE("/agents/{agent_id}/stop", RAW_STOP),
     );
-    expect(rawError).toBeInstanceOf(NotteConnectionError);
+    expect(rawError).toBeInstanceOf(NotteInvalidRequestError);
     expect(calls).toBe(1);
   });
 });

@@ -1,0 +1,543 @@
+/**
+ * The options of the client and of each call, and the one checker they all go
+ * through: unknown names (with the likely intended one), ranges, headers that
+ * `fetch` refuses or the client sets itself, signals, the logger.
+ */
+import {
+  isRecord,
+  NotteConfigError,
+  NotteInvalidRequestError,
+  Redactor,
+} from "./errors.js";
+
+/**
+ * The `fetch` the client sends through; the global `fetch` fits. Called as a
+ * plain function, once per attempt, with an init holding the attempt's
+ * `signal`: `fetch(url, init)` for `agents` calls while no middleware is
+ * registered, else `fetch(request, { signal })` with the `Request`
+ * openapi-fetch built. Forward both unchanged.
+ */
+export type FetchLike = (
+  input: string | Request,
+  init: RequestInit & { signal: AbortSignal },
+) => Promise<Response>;
+
+/** How much the client tells its logger; `"off"` (the default) tells nothing. */
+export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
+
+/**
+ * Where the client's log lines go; `console` fits. Lines never hold the API
+ * key. A method may be async: a rejection, like a throw, changes nothing.
+ */
+export interface NotteLogger {
+  error(message: string, details?: Record<string, unknown>): unknown;
+  warn(message: string, details?: Record<string, unknown>): unknown;
+  info(message: string, details?: Record<string, unknown>): unknown;
+  debug(message: string, details?: Record<string, unknown>): unknown;
+}
+
+/** Options of `new NotteClient(options)`. Every one is optional; an unknown name is a `NotteConfigError`. */
+export interface NotteClientOptions {
+  /** The API key. Default: `NOTTE_API_KEY`; required one way or the other. */
+  apiKey?: string | undefined;
+  /** Where the API lives. Default: `NOTTE_API_URL`, else `https://api.notte.cc`. */
+  baseUrl?: string | undefined;
+  /** Limit of each attempt, and of each wait the API asks for, in milliseconds. Default 60000. */
+  timeoutMs?: number | undefined;
+  /** Retries after the first attempt (0 to 10). Default 2. */
+  maxRetries?: number | undefined;
+  /** Largest answer body read, in bytes. Default 10 MiB. */
+  maxResponseBytes?: number | undefined;
+  /** `"wait"` (default): hold attempts back while the API's rate-limit window is closed. `"ignore"`: send at once. */
+  rateLimit?: "wait" | "ignore" | undefined;
+  /** The `fetch` to send with. Default: the global `fetch`. */
+  fetch?: FetchLike | undefined;
+  /** Extra headers on every request. */
+  headers?: Record<string, string> | undefined;
+  /** Value of `x-notte-request-origin`. Default `"notte-api-client"`. */
+  requestOrigin?: string | undefined;
+  /** Allow plain `http://` to a host that is not loopback (the key would travel unencrypted). Default false. */
+  allowInsecureHttp?: boolean | undefined;
+  /** Where log lines go. Default: none. */
+  logger?: NotteLogger | undefined;
+  /** How much to log. Default `"off"`. */
+  logLevel?: LogLevel | undefined;
+}
+
+/** Options of one call; each overrides the client's setting for that call. An unknown name is a `NotteInvalidRequestError`. */
+export interface RequestOptions {
+  /** Ends the whole call (every attempt and every wait) at once; nothing is retried after it fires. */
+  signal?: AbortSignal | undefined;
+  /** Limit of each attempt of this call, and of each wait the API asks for, in milliseconds. */
+  timeoutMs?: number | undefined;
+  /** Retries after the first attempt of this call. */
+  maxRetries?: number | undefined;
+  /** Largest answer body read for this call, in bytes. */
+  maxResponseBytes?: number | undefined;
+  /** `Idempotency-Key` of a stop (default: a random UUID, the same across retries). */
+  idempotencyKey?: string | undefined;
+  /** Extra headers for this call. */
+  headers?: Record<string, string> | undefined;
+}
+
+/** A client's settled configuration: checked once, used by every call. */
+export interface Config {
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly maxResponseBytes: number;
+  readonly fetch: FetchLike;
+  readonly waitForRateLimit: boolean;
+  /** Headers of every request, the key's among them. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly redactor: Redactor;
+  readonly log: Log;
+}
+
+/** The limits of one call (all its attempts and waits). */
+export interface CallLimits {
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly maxResponseBytes: number;
+  readonly signal: AbortSignal | undefined;
+  readonly fetch: FetchLike;
+}
+
+/**
+ * One optional function per level, present only when that level is enabled:
+ * `log.debug?.(…)` builds nothing when it is off.
+ */
+export interface Log {
+  readonly error?: LogLine;
+  readonly warn?: LogLine;
+  readonly info?: LogLine;
+  readonly debug?: LogLine;
+}
+type LogLine = (message: string, details?: Record<string, unknown>) => void;
+
+const LOG_LEVELS = ["off", "error", "warn", "info", "debug"] as const;
+const CLIENT_OPTIONS = [
+  "apiKey",
+  "baseUrl",
+  "timeoutMs",
+  "maxRetries",
+  "maxResponseBytes",
+  "rateLimit",
+  "fetch",
+  "headers",
+  "requestOrigin",
+  "allowInsecureHttp",
+  "logger",
+  "logLevel",
+];
+/** The names of the per-call options that override the client's limits. */
+export const LIMIT_OPTIONS = [
+  "signal",
+  "timeoutMs",
+  "maxRetries",
+  "maxResponseBytes",
+];
+
+// [min, max, whole]. setTimeout fires at once past 2^31 - 1 ms; more than 10 retries is a loop.
+const RANGES: Record<string, [number, number, boolean]> = {
+  timeoutMs: [1, 2_147_483_647, false],
+  maxRetries: [0, 10, true],
+  maxResponseBytes: [1, Number.MAX_SAFE_INTEGER, true],
+  concurrency: [1, 64, true],
+};
+
+/** Headers the client sets itself, and the option to use instead. */
+const CLIENT_HEADERS: Record<string, string> = {
+  authorization: "apiKey",
+  accept: "",
+  "x-notte-sdk-version": "",
+  "x-notte-request-origin": "requestOrigin",
+  "idempotency-key": "idempotencyKey",
+};
+// Headers fetch refuses (undici, some only once the request is under way).
+const FETCH_REFUSED_HEADERS = new Set([
+  "connection",
+  "content-length",
+  "expect",
+  "host",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** How an option check fails: a `NotteConfigError` in the constructor, a `NotteInvalidRequestError` per call. */
+export type Fail = (message: string, option?: string) => never;
+const failConfig: Fail = (message, option) => {
+  throw new NotteConfigError(message, option === undefined ? {} : { option });
+};
+/** The per-call {@link Fail}. */
+export const failRequest: Fail = (message) => {
+  throw new NotteInvalidRequestError(message);
+};
+
+/**
+ * Checks the client's options once and settles every default (the
+ * environment is read only for an option not given, and never throws).
+ *
+ * @throws NotteConfigError naming the option, when one is unknown or unusable
+ */
+export function resolveConfig(given: unknown, version: string): Config {
+  const options = readOptions(
+    given ?? {},
+    CLIENT_OPTIONS,
+    "NotteClient options",
+    failConfig,
+  ) as NotteClientOptions;
+  const apiKey = options.apiKey ?? readEnv("NOTTE_API_KEY");
+  if (apiKey === undefined || apiKey === "") {
+    failConfig("No API key: pass apiKey or set NOTTE_API_KEY", "apiKey");
+  }
+  // It goes into a header; a stray space or newline is a copy-paste accident. Never echo it.
+  if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    failConfig("The API key must be printable ASCII without spaces", "apiKey");
+  }
+  const redactor = new Redactor(apiKey);
+  const fetch = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+  if (typeof fetch !== "function")
+    failConfig("No global fetch: pass fetch", "fetch");
+  const { rateLimit = "wait", logger, logLevel = "off" } = options;
+  const { allowInsecureHttp = false } = options;
+  if (typeof allowInsecureHttp !== "boolean") {
+    failConfig("allowInsecureHttp must be true or false", "allowInsecureHttp");
+  }
+  if (rateLimit !== "wait" && rateLimit !== "ignore") {
+    failConfig('rateLimit must be "wait" or "ignore"', "rateLimit");
+  }
+  if (!LOG_LEVELS.includes(logLevel)) {
+    failConfig(`logLevel must be one of ${LOG_LEVELS.join(", ")}`, "logLevel");
+  }
+  if (logger !== undefined && !isLogger(logger)) {
+    failConfig("logger needs error, warn, info and debug functions", "logger");
+  }
+  return {
+    baseUrl: checkBaseUrl(
+      // An empty variable counts as unset, as shells and .env files leave them.
+      options.baseUrl ?? (readEnv("NOTTE_API_URL") || "https://api.notte.cc"),
+      allowInsecureHttp,
+    ),
+    timeoutMs: checkNumber(
+      options.timeoutMs ?? 60_000,
+      "timeoutMs",
+      failConfig,
+    ),
+    maxRetries: checkNumber(options.maxRetries ?? 2, "maxRetries", failConfig),
+    maxResponseBytes: checkNumber(
+      options.maxResponseBytes ?? 10 * 1024 * 1024,
+      "maxResponseBytes",
+      failConfig,
+    ),
+    fetch,
+    waitForRateLimit: rateLimit === "wait",
+    headers: {
+      ...checkHeaders(options.headers ?? {}, failConfig),
+      authorization: `Bearer ${apiKey}`,
+      accept: "application/json",
+      "x-notte-sdk-version": version,
+      "x-notte-request-origin": checkHeaderValue(
+        "x-notte-request-origin",
+        options.requestOrigin ?? "notte-api-client",
+        failConfig,
+        "requestOrigin",
+      ),
+    },
+    redactor,
+    log: createLog(logger, logLevel, redactor),
+  };
+}
+
+/**
+ * A call's options, read once and checked: the names in `known` and no
+ * other, each overriding the client's limits, and its extra headers.
+ *
+ * @param what - how messages name the options (`"agents.stop options"`)
+ * @throws NotteInvalidRequestError naming the option, when one is unknown or unusable
+ */
+export function readCallOptions(
+  given: unknown,
+  known: readonly string[],
+  what: string,
+  config: Config,
+): {
+  options: Record<string, unknown>;
+  limits: CallLimits;
+  headers: Record<string, string> | undefined;
+} {
+  const options = readOptions(given, known, what, failRequest);
+  const number = (name: string, fallback: number): number =>
+    options[name] === undefined
+      ? fallback
+      : checkNumber(options[name], name, failRequest);
+  return {
+    options,
+    limits: {
+      timeoutMs: number("timeoutMs", config.timeoutMs),
+      maxRetries: number("maxRetries", config.maxRetries),
+      maxResponseBytes: number("maxResponseBytes", config.maxResponseBytes),
+      signal: checkSignal(options.signal),
+      fetch: config.fetch,
+    },
+    headers:
+      options.headers === undefined
+        ? undefined
+        : checkHeaders(options.headers, failRequest),
+  };
+}
+
+/**
+ * A shallow copy of an options object, read once (a getter runs once; one
+ * that throws fails cleanly), whose every name is in `known`.
+ */
+function readOptions(
+  value: unknown,
+  known: readonly string[],
+  what: string,
+  fail: Fail,
+): Record<string, unknown> {
+  if (!isRecord(value)) fail(`${what} must be an object`);
+  let copy: Record<string, unknown> = {};
+  try {
+    copy = { ...value };
+  } catch {
+    fail(`${what} could not be read`);
+  }
+  for (const name of Object.keys(copy)) {
+    if (!known.includes(name)) {
+      const near = closestName(name, known);
+      fail(
+        `${what}: unknown option ${JSON.stringify(name)}${near ? ` (did you mean ${near}?)` : ""}`,
+        name,
+      );
+    }
+  }
+  return copy;
+}
+
+/**
+ * The name of `known` that `name` most likely meant, or `undefined`: the same
+ * letters in another case or with `_`/`-` (`agent_id` for `agentId`), a
+ * prefix (`timeout` for `timeoutMs`), or at most two letters off.
+ */
+export function closestName(
+  name: string,
+  known: readonly string[],
+): string | undefined {
+  const plain = (text: string): string =>
+    text.toLowerCase().replace(/[-_]/g, "");
+  const wanted = plain(name);
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const other = plain(candidate);
+    const distance =
+      other === wanted
+        ? 0
+        : wanted.length >= 4 && other.startsWith(wanted)
+          ? 1
+          : editDistance(wanted, other);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
+/** `value` when it is a number within the option's range, else a failure naming the range. */
+export function checkNumber(value: unknown, name: string, fail: Fail): number {
+  const [min, max, whole] = RANGES[name] as [number, number, boolean];
+  if (
+    typeof value !== "number" ||
+    !(value >= min && value <= max) ||
+    (whole && !Number.isInteger(value))
+  ) {
+    fail(
+      `${name} must be a ${whole ? "whole " : ""}number from ${min} to ${max}`,
+      name,
+    );
+  }
+  return value;
+}
+
+/**
+ * Caller-supplied headers as a plain object with lower-case names: each one
+ * `fetch` accepts, none the client sets itself. Messages name the header,
+ * never its value.
+ */
+export function checkHeaders(
+  value: unknown,
+  fail: Fail,
+): Record<string, string> {
+  let entries: [string, unknown][] | undefined;
+  try {
+    // A plain object only: a Headers or Map would pass isRecord with no entries.
+    if (
+      isRecord(value) &&
+      [Object.prototype, null].includes(Object.getPrototypeOf(value))
+    )
+      entries = Object.entries(value);
+  } catch {}
+  if (entries === undefined) fail("headers must be a plain object", "headers");
+  // No prototype: a header named `__proto__` stays a header.
+  const checked: Record<string, string> = Object.create(null);
+  for (const [name, headerValue] of entries) {
+    const lower = name.toLowerCase();
+    const instead = CLIENT_HEADERS[lower];
+    if (instead !== undefined) {
+      fail(
+        `header ${JSON.stringify(name)} is set by the client${instead && ` (use ${instead})`}`,
+        "headers",
+      );
+    }
+    checked[lower] = checkHeaderValue(name, headerValue, fail, "headers");
+  }
+  return checked;
+}
+
+/** Whether `fetch` refuses to send a header of this name. */
+export function isRefusedByFetch(name: string): boolean {
+  return FETCH_REFUSED_HEADERS.has(name.toLowerCase());
+}
+
+/** The value, when `name: value` can be sent; else a failure naming the header. */
+export function checkHeaderValue(
+  name: string,
+  value: unknown,
+  fail: Fail,
+  option: string,
+): string {
+  if (isRefusedByFetch(name))
+    fail(`header ${JSON.stringify(name)} is refused by fetch`, option);
+  try {
+    // The Headers class is the judge of what fetch will accept.
+    if (typeof value === "string" && new Headers([[name, value]])) return value;
+  } catch {}
+  return fail(`header ${JSON.stringify(name)} is invalid`, option);
+}
+
+/** `signal` when it is undefined or shaped like an abort signal (other realms and polyfills pass). */
+export function checkSignal(signal: unknown): AbortSignal | undefined {
+  let usable = signal === undefined;
+  try {
+    usable ||=
+      isRecord(signal) &&
+      typeof signal.aborted === "boolean" &&
+      typeof signal.addEventListener === "function" &&
+      typeof signal.removeEventListener === "function";
+  } catch {}
+  if (!usable) failRequest("signal must be an AbortSignal");
+  return signal as AbortSignal | undefined;
+}
+
+/**
+ * Calls a collaborator's function (a logger, a progress callback) so that
+ * nothing it does reaches the caller: a throw is swallowed, and so is the
+ * rejection of what it returns.
+ */
+export function callQuietly(call: () => unknown): void {
+  try {
+    const returned = call() as { then?: unknown } | null | undefined;
+    if (typeof returned?.then === "function")
+      Promise.resolve(returned).catch(ignore);
+  } catch {}
+}
+
+/** Does nothing: the handler of a rejection that changes nothing. */
+export function ignore(): void {}
+
+function createLog(
+  logger: NotteLogger | undefined,
+  level: LogLevel,
+  redactor: Redactor,
+): Log {
+  const rank = LOG_LEVELS.indexOf(level);
+  const log: Record<string, LogLine> = {};
+  LOG_LEVELS.forEach((name, at) => {
+    if (logger && name !== "off" && at <= rank) {
+      log[name] = (message, details) =>
+        callQuietly(() =>
+          logger[name](
+            redactor.text(`[notte] ${message}`),
+            redactor.json(details),
+          ),
+        );
+    }
+  });
+  return log;
+}
+
+function isLogger(value: unknown): value is NotteLogger {
+  try {
+    return (
+      isRecord(value) &&
+      LOG_LEVELS.every((l) => l === "off" || typeof value[l] === "function")
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** An environment variable, or `undefined` where there is none or it may not be read (Deno without `--allow-env`). */
+function readEnv(name: string): string | undefined {
+  try {
+    return globalThis.process?.env?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The base URL, normalised (no trailing slash). Messages echo only its
+ * origin, never the whole string, in case it holds a secret.
+ */
+function checkBaseUrl(value: unknown, allowInsecureHttp: boolean): string {
+  const url =
+    typeof value === "string" && URL.canParse(value)
+      ? new URL(value)
+      : undefined;
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    failConfig(
+      "baseUrl (or NOTTE_API_URL) must be an absolute http(s) URL",
+      "baseUrl",
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    failConfig(
+      "baseUrl must not hold credentials, a query or a fragment",
+      "baseUrl",
+    );
+  }
+  // localhost, 127.0.0.0/8 and [::1]: traffic that never leaves the machine.
+  const loopback =
+    /^(.+\.)?localhost$|^\[::1\]$|^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+  if (
+    url.protocol === "http:" &&
+    !allowInsecureHttp &&
+    !loopback.test(url.hostname)
+  ) {
+    failConfig(
+      `baseUrl ${url.origin} would send the key unencrypted: use https, or allowInsecureHttp`,
+      "allowInsecureHttp",
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
