@@ -15,7 +15,9 @@ import {
   apiError,
   isRecord,
   NotteAbortError,
+  NotteAlreadyStoppedError,
   NotteError,
+  NotteNotFoundError,
   NotteInvalidRequestError,
   NotteMiddlewareError,
   safeString,
@@ -28,6 +30,7 @@ import {
   LIMIT_OPTIONS,
   readCallOptions,
   resolveConfig,
+  type CallLimits,
   type NotteClientOptions,
   type RequestOptions,
 } from "./options.js";
@@ -35,7 +38,9 @@ import { RateWindow } from "./policy.js";
 import { capBody, capOf, PlainRequest, send, type Shared } from "./send.js";
 import type {
   AgentStatus,
+  AgentStatusParams,
   AgentStatusResponse,
+  LegacyAgentStatusResponse,
   StopAgentParams,
 } from "./types.js";
 
@@ -134,6 +139,7 @@ export class NotteClient {
 }
 
 const STOP_OPTIONS = [...LIMIT_OPTIONS, "idempotencyKey", "headers"];
+const STATUS_OPTIONS = [...LIMIT_OPTIONS, "headers"];
 const BATCH_OPTIONS = [
   ...LIMIT_OPTIONS,
   "idempotencyKey",
@@ -275,12 +281,15 @@ export class Agents {
         // Reported as each settles, so that each report counts what was known then.
         try {
           const params = task.ids as unknown as StopAgentParams;
-          settle(task, {
-            ok: true,
-            status: await this.stop(params, callOptions),
-          });
+          const status = await this.stop(params, callOptions);
+          settle(task, { ok: true, alreadyStopped: false, status });
         } catch (error) {
-          settle(task, { ok: false, error: error as NotteError });
+          settle(
+            task,
+            error instanceof NotteAlreadyStoppedError
+              ? { ok: true, alreadyStopped: true, status: error.agent }
+              : { ok: false, error: error as NotteError },
+          );
         }
         report();
       }
@@ -297,6 +306,46 @@ export class Agents {
     return results;
   }
 
+  /**
+   * The agent's status: `GET /agents/{agent_id}`, through the same attempt
+   * loop, options, errors and middleware as `stop`. Any session's agent
+   * answers (the operation takes no session); an unknown one is a
+   * `NotteNotFoundError`.
+   *
+   * @example
+   * const { status, session_id } = await notte.agents.status({ agentId });
+   */
+  status(
+    params: AgentStatusParams,
+    options?: Omit<RequestOptions, "idempotencyKey">,
+  ): NottePromise<LegacyAgentStatusResponse> {
+    return new NottePromise(
+      (async () => {
+        const { agentId } = checkIds(params, "agents.status", ["agentId"]);
+        const { limits, headers } = readCallOptions(
+          options ?? {},
+          STATUS_OPTIONS,
+          "agents.status options",
+          this.#shared.config,
+        );
+        return this.#status(agentId, limits, headers);
+      })(),
+    );
+  }
+
+  #status(
+    agentId: string,
+    limits: CallLimits,
+    headers: Record<string, string>,
+  ): Promise<WithResponse<LegacyAgentStatusResponse>> {
+    return this.#send(limits, AGENT_STATUS_SHAPE, (fetch, Request) =>
+      this.#client.GET("/agents/{agent_id}", {
+        params: { path: { agent_id: agentId } },
+        ...{ headers, parseAs: "stream", fetch, ...Request },
+      }),
+    ) as Promise<WithResponse<LegacyAgentStatusResponse>>;
+  }
+
   async #stop(
     params: StopAgentParams,
     given: RequestOptions | undefined,
@@ -305,42 +354,76 @@ export class Agents {
       "agentId",
       "sessionId",
     ]);
-    const shared = this.#shared;
     const { limits, headers, options } = readCallOptions(
       given ?? {},
       STOP_OPTIONS,
       "agents.stop options",
-      shared.config,
+      this.#shared.config,
     );
     const idempotencyKey = options.idempotencyKey ?? crypto.randomUUID();
     if (typeof idempotencyKey !== "string" || idempotencyKey === "")
       failRequest("idempotencyKey must be a non-empty string");
-    const { result, text } = await send(
-      shared,
-      limits,
-      (fetch) =>
+    try {
+      return (await this.#send(limits, AGENT_STATUS_SHAPE, (fetch, Request) =>
         this.#client.DELETE("/agents/{agent_id}/stop", {
           params: {
             path: { agent_id: agentId },
             query: { session_id: sessionId },
           },
           headers: { ...headers, "idempotency-key": idempotencyKey },
-          parseAs: "stream",
-          fetch,
-          // openapi-fetch's own option, untyped per call: no Request is built twice.
-          ...((shared.middleware.length === 0 && {
-            Request: PlainRequest,
-          }) as object),
+          ...{ parseAs: "stream", fetch, ...Request },
         }),
+      )) as WithResponse<AgentStatusResponse>;
+    } catch (error) {
+      if (!(error instanceof NotteNotFoundError)) throw error;
+      // Notte answers 404 to a stop of an agent that is no longer running, as to
+      // an unknown one: one status request (no retry) tells which.
+      const agent = await this.#status(
+        agentId,
+        { ...limits, maxRetries: 0 },
+        headers,
+      ).then(
+        (answer) => answer.data,
+        (statusError: unknown) => {
+          if (statusError instanceof NotteAbortError) throw statusError;
+        },
+      );
+      if (agent?.status === "closed" && agent.session_id === sessionId) {
+        throw new NotteAlreadyStoppedError(error, agent);
+      }
+      throw error;
+    }
+  }
+
+  /** One call whose success answer must hold `shape`; `run` is its openapi-fetch call. */
+  async #send(
+    limits: CallLimits,
+    shape: AnswerShape,
+    run: (
+      fetch: (request: Request) => Promise<Response>,
+      Request: object,
+    ) => Promise<{ response: Response; error?: unknown }>,
+  ): Promise<WithResponse<unknown>> {
+    const shared = this.#shared;
+    // openapi-fetch's own option, untyped per call: while no middleware will
+    // see the Request, openapi-fetch builds a plain one and fetch the only real one.
+    const plain =
+      shared.middleware.length === 0 ? { Request: PlainRequest } : {};
+    const { result, text } = await send(
+      shared,
+      limits,
+      (fetch) => run(fetch, plain),
       true,
     );
-    const data = checkAnswer(result.response, text, AGENT_STATUS_SHAPE, shared);
-    return { data: data as AgentStatusResponse, response: result.response };
+    const { response } = result;
+    return { data: checkAnswer(response, text, shape, shared), response };
   }
 }
 
 type Outcome =
-  { ok: true; status: AgentStatusResponse } | { ok: false; error: NotteError };
+  | { ok: true; alreadyStopped?: false; status: AgentStatusResponse }
+  | { ok: true; alreadyStopped: true; status: LegacyAgentStatusResponse }
+  | { ok: false; error: NotteError };
 type Task = { ids: Record<string, unknown>; positions: number[] };
 
 /** Where a batch stands; handed to {@link StopManyOptions.onProgress}. */

@@ -3,7 +3,7 @@
  * out of it: the error hierarchy, the mapping of an answer to its error, and
  * the redaction of the key from every text, body, header and wrapped cause.
  */
-import type { ValidationError } from "./types.js";
+import type { LegacyAgentStatusResponse, ValidationError } from "./types.js";
 
 // Each class's name, stored on its prototype under a key every copy of this
 // package shares (Symbol.for), so an error from the CommonJS build is an
@@ -112,6 +112,29 @@ export class NottePermissionDeniedError extends NotteApiError {}
 
 /** 404: no such agent, or not in that session, or (for a stop) no longer running. */
 export class NotteNotFoundError extends NotteApiError {}
+
+/**
+ * 404 to a stop, for an agent that is no longer running: Notte answers a stop
+ * of a closed agent 404, as for an unknown one, and the client then asked
+ * `agents.status`, which says it is closed in that session. `agent` is that
+ * status. A `NotteNotFoundError` still, so code that treats every 404 alike
+ * keeps working.
+ */
+export class NotteAlreadyStoppedError extends NotteNotFoundError {
+  /** The agent's status, as `agents.status` answered it: `status: "closed"`. */
+  readonly agent: LegacyAgentStatusResponse;
+
+  constructor(notFound: NotteNotFoundError, agent: LegacyAgentStatusResponse) {
+    const { status, headers, body } = notFound;
+    super(
+      status,
+      headers,
+      body,
+      `${notFound.message} (the agent is already stopped)`,
+    );
+    this.agent = agent;
+  }
+}
 
 /** 409: the request conflicts with the agent's current state (retried). */
 export class NotteConflictError extends NotteApiError {}
@@ -424,6 +447,7 @@ for (const [name, errorClass] of Object.entries({
   NotteAuthenticationError,
   NottePermissionDeniedError,
   NotteNotFoundError,
+  NotteAlreadyStoppedError,
   NotteConflictError,
   NotteValidationError,
   NotteRateLimitError,

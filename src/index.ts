@@ -25,6 +25,7 @@ export type {
 } from "./options.js";
 export {
   NotteAbortError,
+  NotteAlreadyStoppedError,
   NotteApiError,
   NotteAuthenticationError,
   NotteConfigError,
@@ -45,7 +46,9 @@ export {
 export { NOTTE_API_VERSION } from "../generated/api-version.js";
 export type {
   AgentStatus,
+  AgentStatusParams,
   AgentStatusResponse,
+  LegacyAgentStatusResponse,
   HTTPValidationError,
   StopAgentParams,
   ValidationError,

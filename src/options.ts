@@ -267,7 +267,7 @@ export function readCallOptions(
 ): {
   options: Record<string, unknown>;
   limits: CallLimits;
-  headers: Record<string, string> | undefined;
+  headers: Record<string, string>;
 } {
   const options = readOptions(given, known, what, failRequest);
   const number = (name: string, fallback: number): number =>
@@ -285,7 +285,7 @@ export function readCallOptions(
     },
     headers:
       options.headers === undefined
-        ? undefined
+        ? {}
         : checkHeaders(options.headers, failRequest),
   };
 }

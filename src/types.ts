@@ -28,6 +28,10 @@ export type ValidationError = components["schemas"]["ValidationError"];
 /** The body of a 422 answer. */
 export type HTTPValidationError = components["schemas"]["HTTPValidationError"];
 
+/** What `GET /agents/{agent_id}` (`agents.status`) answers with on success. */
+export type LegacyAgentStatusResponse =
+  components["schemas"]["LegacyAgentStatusResponse"];
+
 type AgentStopParameters = operations["agent_stop"]["parameters"];
 
 /** Which agent to stop, and the session it runs in. */
@@ -36,4 +40,10 @@ export interface StopAgentParams {
   agentId: AgentStopParameters["path"]["agent_id"];
   /** The id of the session the agent runs in (`session_id` query parameter). */
   sessionId: AgentStopParameters["query"]["session_id"];
+}
+
+/** Which agent to ask about. */
+export interface AgentStatusParams {
+  /** The agent's id (`agent_id` path parameter); sent as exactly one path segment. */
+  agentId: operations["agent_status"]["parameters"]["path"]["agent_id"];
 }

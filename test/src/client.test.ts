@@ -260,7 +260,13 @@ describe("API errors", () => {
       expect(error).toBeInstanceOf(NotteNotFoundError);
       expect((error as Error).message).toMatch(/^404 /);
     }
-    expect(server.requests).toHaveLength(2);
+    // Each 404 to a stop is followed by one status request, which tells these apart from a stopped agent.
+    expect(server.requests.map((request) => request.method)).toEqual([
+      "DELETE",
+      "GET",
+      "DELETE",
+      "GET",
+    ]);
   });
 
   it("reads a FastAPI 422 body into NotteValidationError.detail", async () => {
@@ -447,7 +453,10 @@ describe("retries", () => {
   it.each([400, 401, 403, 404, 422])("does not retry %i", async (status) => {
     server.failNext({ status, times: 3 });
     await rejectionOf(client().agents.stop({ agentId: "a", sessionId: "s" }));
-    expect(server.requests).toHaveLength(1);
+    // A 404 to a stop is followed by one status request (is it already stopped?), never a retry.
+    expect(server.requests.map((request) => request.method)).toEqual(
+      status === 404 ? ["DELETE", "GET"] : ["DELETE"],
+    );
   });
 
   it("honours Retry-After in seconds", async () => {
