@@ -7,6 +7,7 @@
  */
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNotteTestServer } from "../../src/testing/index.js";
 import { installConsumer, root, run } from "./consumer.js";
@@ -154,6 +155,45 @@ describe("consumer projects", () => {
   });
 });
 
+describe("type-only consumers", () => {
+  it("import type from notte-api-client/testing needs no @types/node (ESM and CommonJS)", () => {
+    // `types: []`, no DOM, and no @types/node anywhere above the consumer (it lives in the
+    // system's temporary folder): a declaration that reaches for `node:http` fails here.
+    const program = ts.createProgram(
+      ["types/testing.mts", "types/testing.cts"].map((file) =>
+        join(consumer, file),
+      ),
+      {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        target: ts.ScriptTarget.ES2022,
+        lib: ["lib.es2022.d.ts"],
+        types: [],
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+      },
+    );
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map(
+        (diagnostic) =>
+          `${diagnostic.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`,
+      );
+    expect(problems).toEqual([]);
+    // Both flavours' declarations were read, not skipped.
+    const read = program.getSourceFiles().map((file) => file.fileName);
+    for (const flavour of ["esm", "cjs"]) {
+      expect(read).toContain(
+        join(
+          consumer,
+          `node_modules/notte-api-client/dist/${flavour}/src/testing/server.d.ts`,
+        ),
+      );
+    }
+  });
+});
+
 describe("entry points", () => {
   it.each(["esm", "cjs"])(
     "the %s main entry never loads the test server or the CLI",
@@ -206,12 +246,23 @@ async function importGraph(entry: string): Promise<string[]> {
   return [...seen];
 }
 
+/** Every public name of the testing entry, used as a type only. */
+const TYPES_OF_TESTING = `import type * as testing from "notte-api-client/testing";
+import type { NotteTestAgent, NotteTestFault, NotteTestRateLimit, NotteTestRequest, NotteTestServer, NotteTestServerOptions } from "notte-api-client/testing";
+export type Start = typeof testing.startNotteTestServer;
+export type DefaultLimit = typeof testing.DEFAULT_TEST_RATE_LIMIT;
+export type Shapes = [NotteTestAgent, NotteTestFault, NotteTestRateLimit, NotteTestRequest, NotteTestServerOptions];
+export const statusOf = (server: NotteTestServer): number | undefined => server.requests[0]?.status;
+`;
+
 const CONSUMER_FILES: Record<string, string> = {
   "package.json": JSON.stringify({
     name: "consumer",
     private: true,
     version: "0.0.0",
   }),
+  "types/testing.mts": TYPES_OF_TESTING,
+  "types/testing.cts": TYPES_OF_TESTING,
   "esm/package.json": JSON.stringify({ type: "module" }),
   "esm/main.mjs": `import { NotteClient, NotteNotFoundError, VERSION } from "notte-api-client";
 import { startNotteTestServer } from "notte-api-client/testing";
