@@ -3,9 +3,10 @@
  * `notte-agent-stop`: stops a Notte agent, or every agent of a list, from the command line.
  *
  * This file is the I/O shell of the one-agent mode (process, streams); the list mode lives in
- * `./cli/batch.ts`, and what the arguments mean and what gets printed in the other files of
- * `./cli/`. Nothing imports it: it is reached through the package's `bin` entry, never
- * through the library.
+ * `./cli/batch.ts`, what the arguments mean in `./cli/args.ts`, what gets printed in
+ * `./cli/report.ts`, and what both modes share with the process in `./cli/terminal.ts`.
+ * Nothing imports it: it is reached through the package's `bin` entry, never through the
+ * library.
  *
  * @packageDocumentation
  */
@@ -13,11 +14,12 @@ import { inspect } from "node:util";
 import {
   apiKeysIn,
   COMMAND_NAME,
+  helpText,
   parseCliArgs,
+  versionText,
   type StopCommand,
 } from "./cli/args.js";
 import { runBatch } from "./cli/batch.js";
-import { helpText, versionText } from "./cli/help.js";
 import {
   EXIT_CODES,
   errorLine,
@@ -26,15 +28,13 @@ import {
   summaryText,
 } from "./cli/report.js";
 import {
-  clientOptions,
-  interruptOnSigint,
+  createClient,
+  interruptOnSignals,
   secretsOf,
   writeError,
   type CliEnvironment,
 } from "./cli/terminal.js";
-import { NotteClient } from "./client.js";
-import type { FetchLike } from "./config.js";
-import { ignore } from "./quietly.js";
+import type { FetchLike } from "./index.js";
 
 /**
  * Runs the command and resolves to its exit status. Never rejects for an
@@ -72,7 +72,7 @@ async function stop(
   env: CliEnvironment,
 ): Promise<number> {
   const secrets = secretsOf(command, env);
-  const interrupt = interruptOnSigint();
+  const interrupt = interruptOnSignals();
 
   // `--json` prints the body exactly as received; the client reads (and checks)
   // the body itself, so keep an unread copy of the latest attempt's answer.
@@ -80,16 +80,19 @@ async function stop(
   const keepCopy: FetchLike = async (input, init) => {
     const response = await fetch(input, init);
     // An earlier attempt's copy is never read: cancel it so its buffer is freed.
-    lastAnswer?.body?.cancel().catch(ignore);
+    lastAnswer?.body?.cancel().catch(() => {
+      // Nothing to do: the copy is dropped either way.
+    });
     lastAnswer = response.clone();
     return response;
   };
 
   try {
-    const client = new NotteClient({
-      ...clientOptions(command, env),
-      ...(command.output === "json" && { fetch: keepCopy }),
-    });
+    const client = createClient(
+      command,
+      env,
+      command.output === "json" ? keepCopy : undefined,
+    );
     const status = await client.agents.stop(
       { agentId: command.agentId, sessionId: command.sessionId },
       { signal: interrupt.signal },
@@ -107,13 +110,13 @@ async function stop(
     }
     return EXIT_CODES.stopped;
   } catch (error) {
-    writeError(errorLine(error), secrets);
+    writeError(errorLine(error, interrupt.received), secrets);
     if (env.NOTTE_DEBUG === "1") {
       process.stderr.write(
         `${redact(inspect(error, { depth: 6 }), secrets)}\n`,
       );
     }
-    return exitCodeFor(error);
+    return exitCodeFor(error, interrupt.received);
   } finally {
     interrupt.dispose();
   }

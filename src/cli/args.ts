@@ -1,12 +1,21 @@
 /**
- * The `notte-agent-stop` command line, as pure functions: arguments in, a
- * command (or the reason it is unusable) out. No process, no I/O here, so
- * every rule is tested directly.
+ * The `notte-agent-stop` command line, as pure functions: arguments in, a command (or the
+ * reason it is unusable) out, and the `--help` and `--version` texts that describe them. No
+ * process, no I/O here, so every rule is tested directly.
  *
  * @packageDocumentation
  */
 import { parseArgs } from "node:util";
-import { checkMaxRetries, checkTimeoutMs } from "../config.js";
+import { NOTTE_API_VERSION, VERSION } from "../index.js";
+// Not public API (see the note in the report): the client's own number rules and defaults,
+// so the flags are checked and documented exactly as the client applies them.
+import {
+  checkMaxRetries,
+  checkTimeoutMs,
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+} from "../config.js";
 
 /** The command's name, as installed by the package's `bin` entry. */
 export const COMMAND_NAME = "notte-agent-stop";
@@ -29,6 +38,8 @@ export interface StopCommand {
   readonly timeoutMs: number | undefined;
   /** `--max-retries`; undefined keeps the client's default. */
   readonly maxRetries: number | undefined;
+  /** `--allow-insecure-http`: plain `http://` to a host that is not loopback. */
+  readonly allowInsecureHttp: boolean;
   /** `--json`, `--quiet`, or neither. */
   readonly output: OutputMode;
 }
@@ -54,7 +65,38 @@ export type CliCommand =
   | BatchCommand;
 
 /** Most calls `--concurrency` allows in flight, as `stopMany` does. */
-export const MAX_CONCURRENCY = 64;
+const MAX_CONCURRENCY = 64;
+
+/**
+ * The client's option names as this command spells them. Messages that come from the client
+ * (its number rules, its configuration errors) are told in these words: a user of the command
+ * never sees an option it does not have.
+ */
+const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
+  apiKey: "--api-key",
+  baseUrl: "--base-url",
+  allowInsecureHttp: "--allow-insecure-http",
+  timeoutMs: "--timeout",
+  maxRetries: "--max-retries",
+  concurrency: "--concurrency",
+};
+
+/**
+ * The message with every client option name replaced by the command's flag; `baseUrl` by
+ * `NOTTE_API_URL` when the URL came from there (no `--base-url` given).
+ */
+export function inCommandTerms(
+  message: string,
+  baseUrlFlagGiven = true,
+): string {
+  const baseUrl = baseUrlFlagGiven ? "--base-url" : "NOTTE_API_URL";
+  return message
+    .replace(/\bbaseUrl \(or NOTTE_API_URL\)/g, baseUrl)
+    .replace(
+      /\b(apiKey|baseUrl|allowInsecureHttp|timeoutMs|maxRetries|concurrency)\b/g,
+      (name) => (name === "baseUrl" ? baseUrl : (FLAG_OF_OPTION[name] ?? name)),
+    );
+}
 
 // String options take `multiple` only so that a repeated one can be refused:
 // with the default, parseArgs silently keeps the last, hiding a typo such as
@@ -67,6 +109,7 @@ const OPTIONS = {
   "max-retries": { type: "string", multiple: true },
   from: { type: "string", multiple: true },
   concurrency: { type: "string", multiple: true },
+  "allow-insecure-http": { type: "boolean" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -119,14 +162,12 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
   }
   const timeout = numberOption(
     "--timeout",
-    "timeoutMs",
     values.timeout?.[0],
     checkTimeoutMs,
   );
   if (typeof timeout === "object") return timeout;
   const maxRetries = numberOption(
     "--max-retries",
-    "maxRetries",
     values["max-retries"]?.[0],
     checkMaxRetries,
   );
@@ -136,6 +177,7 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
     baseUrl: values["base-url"]?.[0],
     timeoutMs: timeout,
     maxRetries,
+    allowInsecureHttp: values["allow-insecure-http"] === true,
     output:
       values.json === true
         ? ("json" as const)
@@ -154,7 +196,6 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
     if (from === "") return usageError("--from is empty (use - for stdin)");
     const concurrency = numberOption(
       "--concurrency",
-      "concurrency",
       values.concurrency?.[0],
       checkConcurrency,
     );
@@ -219,7 +260,6 @@ type Checker = (
  */
 function numberOption(
   flag: string,
-  clientName: string,
   text: string | undefined,
   check: Checker,
 ): number | undefined | { kind: "usage-error"; message: string } {
@@ -229,10 +269,10 @@ function numberOption(
     return check(value, Error);
   } catch (error) {
     // Reuse the client's wording (and limits) under the flag's name.
-    const reason = error instanceof Error ? error.message : String(error);
-    const message = reason.startsWith(clientName)
-      ? `${flag}${reason.slice(clientName.length)}`
-      : `${flag}: ${reason}`;
+    const reason = inCommandTerms(
+      error instanceof Error ? error.message : String(error),
+    );
+    const message = reason.startsWith(flag) ? reason : `${flag}: ${reason}`;
     return {
       kind: "usage-error",
       message: `${message}, not ${JSON.stringify(text.slice(0, 40))}`,
@@ -278,4 +318,66 @@ export function apiKeysIn(args: readonly string[]): string[] {
     }
   });
   return keys;
+}
+
+/** What `--version` prints: this package's version and the API document's. */
+export function versionText(): string {
+  return `${COMMAND_NAME} ${VERSION} (notte-api-client ${VERSION}, Notte API ${NOTTE_API_VERSION})\n`;
+}
+
+/** What `--help` prints; the defaults come from the client, so they cannot drift. */
+export function helpText(): string {
+  return `Usage: ${COMMAND_NAME} <agent-id> --session-id <id> [options]
+       ${COMMAND_NAME} --from <file> [--concurrency <n>] [options]
+       ${COMMAND_NAME} --help | --version
+
+Stops a running Notte agent (DELETE /agents/{agent_id}/stop) and prints its
+status. It does not wait for the agent to finish.
+
+With --from, stops every agent listed in the file (- for stdin), one per line:
+"AGENT_ID SESSION_ID", or JSON Lines with agent_id and session_id (or agentId
+and sessionId). Blank lines and lines starting with # are skipped; a malformed
+line is a usage error and nothing is sent. Progress shows on a terminal. At
+the end, stdout gets one line per agent of the list, in its order:
+"AGENT_ID SESSION_ID OUTCOME" (stopped, failed or aborted; a failure adds
+its error), and stderr each failure and a summary.
+
+Options (as --flag value or --flag=value):
+  --session-id <id>    the session the agent runs in (required)
+  --api-key <key>      API key (default: NOTTE_API_KEY; prefer the variable:
+                       arguments are visible to other users in the process list)
+  --base-url <url>     API base URL (default: NOTTE_API_URL, else ${DEFAULT_BASE_URL})
+  --allow-insecure-http
+                       allow a plain http:// base URL whose host is not loopback
+                       (the key then travels unencrypted)
+  --timeout <ms>       limit for each attempt, in milliseconds (default ${DEFAULT_TIMEOUT_MS})
+  --max-retries <n>    retries after the first attempt, 0 to 10 (default ${DEFAULT_MAX_RETRIES})
+  --from <file>        stop every agent listed in the file, or - for stdin
+  --concurrency <n>    with --from: calls in flight at most, 1 to ${MAX_CONCURRENCY} (default 8)
+  --json               print the API's answer exactly as received, as JSON;
+                       with --from, one JSON object per agent, in input order
+  --quiet              print nothing on success
+  -h, --help           print this help
+  --version            print the version of this command and of the Notte API
+
+An <agent-id> that starts with "-" goes after --:  ${COMMAND_NAME} --session-id s -- -a1
+
+Environment:
+  NOTTE_API_KEY        API key
+  NOTTE_API_URL        API base URL
+  NOTTE_DEBUG=1        log each attempt and print stack traces, on stderr
+
+Errors are printed on stderr as one line. Exit status:
+  0    the agent is stopped; with --from, every agent
+  1    unexpected internal error (a bug: please report it)
+  2    usage error: unknown option, missing argument, bad number, malformed list
+  3    configuration error: no API key, unusable base URL
+  4    the API refused the request (4xx: an agent already stopped is a 404,
+       like an unknown one), or the ids are unusable; with --from, some were
+       refused and none failed otherwise
+  5    the API or the network failed: 5xx, connection, timeout, unusable answer;
+       with --from, for any agent
+  130  interrupted (Ctrl-C, SIGINT); the requests in flight were aborted
+  143  terminated (SIGTERM); the requests in flight were aborted
+`;
 }
