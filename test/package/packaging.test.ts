@@ -5,6 +5,7 @@
  * test/global-setup.ts before this runs. Other runtimes and TypeScript
  * versions: test/runtimes/.
  */
+import { spawn } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import ts from "typescript";
@@ -38,6 +39,7 @@ describe("the packed tarball", () => {
     expect(files).toContain("package/dist/esm/src/index.js");
     expect(files).toContain("package/dist/cjs/src/index.js");
     expect(files).toContain("package/dist/esm/src/cli.js");
+    expect(files).toContain("package/dist/esm/src/testing/cli.js");
     const outside = files.filter(
       (file) =>
         !/^package\/(dist\/(esm|cjs)\/|package\.json$|README\.md$|LICENSE)/.test(
@@ -45,9 +47,11 @@ describe("the packed tarball", () => {
         ),
     );
     expect(outside).toEqual([]);
-    expect(
-      files.some((file) => file.startsWith("package/dist/cjs/src/cli.")),
-    ).toBe(false);
+    for (const command of ["src/cli.", "src/testing/cli."]) {
+      expect(
+        files.some((file) => file.startsWith(`package/dist/cjs/${command}`)),
+      ).toBe(false);
+    }
   });
 
   it("passes publint in strict mode", async () => {
@@ -153,6 +157,36 @@ describe("consumer projects", () => {
       await server.close();
     }
   });
+
+  it("the bin runs: notte-test-server prints its variables, serves, and ends on SIGTERM", async () => {
+    const bin = join(consumer, "node_modules/.bin/notte-test-server");
+    const child = spawn(bin, [], {
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+      });
+      const deadline = Date.now() + 10_000;
+      while (!stdout.includes("NOTTE_API_KEY=") && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      const [, url, key] =
+        /NOTTE_API_URL=(\S+)\nNOTTE_API_KEY=(\S+)\n/.exec(stdout) ?? [];
+      const answer = await fetch(`${url}/agents/agt_demo_1`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(answer.status).toBe(200);
+      const exited = new Promise((resolve) =>
+        child.once("exit", (code) => resolve(code)),
+      );
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
 });
 
 describe("type-only consumers", () => {
@@ -217,6 +251,22 @@ describe("entry points", () => {
       );
     },
   );
+
+  it("notte-test-server, like the test server, loads none of the client", async () => {
+    const reached = await importGraph(
+      join(root, "dist/esm/src/testing/cli.js"),
+    );
+    const code = await Promise.all(
+      reached.map((file) => readFile(file, "utf8")),
+    );
+    expect(code.some((text) => text.includes("startNotteTestServer"))).toBe(
+      true,
+    );
+    expect(
+      code.some((text) => /(class NotteClient|NotteClient = class)/.test(text)),
+    ).toBe(false);
+    expect(code.some((text) => text.includes("openapi-fetch"))).toBe(false);
+  });
 
   it("the types entry loads no code at all", async () => {
     for (const flavour of ["esm", "cjs"]) {
