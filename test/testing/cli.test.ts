@@ -5,6 +5,7 @@
  * SIGTERM.
  */
 import { execFile, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -284,27 +285,37 @@ describe("notte-test-server: its end", () => {
     expect((await started.done).code).toBe(0);
   });
 
-  it("the README's shell pattern: background it, wait for the lines, export them, stop an agent, kill it", async () => {
-    // `exec` makes `$!` the server's own process, as with the installed command.
+  it("the README's shell pattern runs as written: background it, wait for its lines, export them, stop an agent, kill it", async () => {
+    const readme = await readFile(
+      new URL("../../README.md", import.meta.url),
+      "utf8",
+    );
+    const block = [...readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)]
+      .map((match) => match[1]!)
+      .find((code) => code.includes("notte-test-server > notte.env &"));
+    expect(
+      block,
+      "the README shows how to start notte-test-server",
+    ).toBeDefined();
+    // The installed commands, as functions: `exec` makes `$!` the server's own process.
     const script = `
       notte-test-server() { exec '${process.execPath}' '${TEST_SERVER_CLI}' "$@"; }
       notte-agent-stop() { '${process.execPath}' '${CLI}' "$@"; }
       dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; cd "$dir"
-      notte-test-server > notte.env 2> server.log &
-      until grep -qs NOTTE_API_KEY notte.env; do kill -0 $! || break; sleep 0.1; done
-      export $(cat notte.env)
-      notte-agent-stop agt_demo_1 --session-id ses_demo --quiet
-      echo "stop: $?"
-      kill $!
+      ${block}
       wait $!
       echo "server: $?"
-      grep -c 'DELETE /agents/agt_demo_1/stop?session_id=ses_demo 200' server.log
     `;
-    const { stdout } = await execAsync("bash", ["-c", script], {
+    const { stdout, stderr } = await execAsync("bash", ["-c", script], {
       env: { PATH: process.env.PATH ?? "" },
       timeout: 20_000,
     });
-    expect(stdout).toBe("stop: 0\nserver: 0\n1\n");
+    expect(stdout).toMatch(
+      /^agent: +agt_demo_1\nsession: +ses_demo\nstatus: +closed\n[\s\S]*\nserver: 0\n$/,
+    );
+    expect(stderr).toContain(
+      "DELETE /agents/agt_demo_1/stop?session_id=ses_demo 200",
+    );
   });
 });
 
