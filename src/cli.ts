@@ -131,7 +131,6 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// Top-level await is not an option: this file is also compiled as CommonJS.
 main(process.argv.slice(2), process.env).then(
   (code) => {
     // exitCode rather than exit(): let stdout drain to a slow pipe first.

@@ -7,8 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { NOTTE_API_VERSION, VERSION } from "../index.js";
-// Not public API (see the note in the report): the client's own number rules and defaults,
-// so the flags are checked and documented exactly as the client applies them.
+// Not exported by the package: the client's own number rules and defaults, so the flags are
+// checked and documented exactly as the client applies them.
 import {
   checkMaxRetries,
   checkTimeoutMs,
@@ -30,7 +30,7 @@ export interface StopCommand {
   readonly agentId: string;
   /** `--session-id`, as given (the client refuses an empty one). */
   readonly sessionId: string;
-  /** `--api-key`; undefined lets the client read `NOTTE_API_KEY`. */
+  /** `--api-key`; undefined: `NOTTE_API_KEY` is used. */
   readonly apiKey: string | undefined;
   /** `--base-url`; undefined lets the client read `NOTTE_API_URL`. */
   readonly baseUrl: string | undefined;
@@ -80,6 +80,10 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   maxRetries: "--max-retries",
   concurrency: "--concurrency",
 };
+const OPTION_NAME = new RegExp(
+  `\\b(${Object.keys(FLAG_OF_OPTION).join("|")})\\b`,
+  "g",
+);
 
 /**
  * The message with every client option name replaced by the command's flag; `baseUrl` by
@@ -92,9 +96,8 @@ export function inCommandTerms(
   const baseUrl = baseUrlFlagGiven ? "--base-url" : "NOTTE_API_URL";
   return message
     .replace(/\bbaseUrl \(or NOTTE_API_URL\)/g, baseUrl)
-    .replace(
-      /\b(apiKey|baseUrl|allowInsecureHttp|timeoutMs|maxRetries|concurrency)\b/g,
-      (name) => (name === "baseUrl" ? baseUrl : (FLAG_OF_OPTION[name] ?? name)),
+    .replace(OPTION_NAME, (name) =>
+      name === "baseUrl" ? baseUrl : (FLAG_OF_OPTION[name] ?? name),
     );
 }
 

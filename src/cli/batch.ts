@@ -9,7 +9,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { inspect } from "node:util";
-import type { StopManyProgress } from "../index.js";
+import type { NotteClient, StopManyProgress } from "../index.js";
 import { COMMAND_NAME, type BatchCommand } from "./args.js";
 import {
   agentLine,
@@ -61,7 +61,7 @@ export async function runBatch(
 
   const interrupt = interruptOnSignals();
   try {
-    let client;
+    let client: NotteClient;
     try {
       client = createClient(command, env);
     } catch (error) {

@@ -73,13 +73,20 @@ function parseCommand(args: readonly string[]): Command {
       strict: true,
     }));
   } catch (error) {
-    // parseArgs names the option in quotes; say it in a few words, never with its value.
+    // parseArgs' messages run over lines and may quote a value: say it in a few words, naming
+    // the option only.
+    const code = (error as { code?: unknown }).code;
     const text = error instanceof Error ? error.message : String(error);
-    const option = /'(-[^' =]*)/.exec(text)?.[1];
+    // "'-h, --help'" names both spellings: the long one is the one to show.
+    const option = /'(?:-[a-z], )?(--?[a-z-]+)/.exec(text)?.[1] ?? "an option";
     return usageError(
-      option === undefined
-        ? "unexpected argument (this command takes options only)"
-        : `${option}: unknown option, or a value missing or not expected`,
+      code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+        ? `unknown option ${option}`
+        : code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
+          ? "unexpected argument: this command takes options only"
+          : /does not take/.test(text)
+            ? `${option} takes no value`
+            : `${option} needs a value`,
     );
   }
   if (values.help === true) return { kind: "help" };
@@ -273,7 +280,6 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// Top-level await is not used, as in the other command.
 main(process.argv.slice(2)).then(
   (code) => {
     // exitCode rather than exit(): let stdout and stderr drain first.

@@ -180,8 +180,10 @@ describe("notte-test-server: what it prints", () => {
 
 describe.concurrent("notte-test-server: usage errors (exit 2)", () => {
   it.each([
-    ["an unknown option", ["--bogus"], /--bogus: unknown option/],
+    ["an unknown option", ["--bogus=x"], /unknown option --bogus /],
     ["an argument", ["extra"], /takes options only/],
+    ["an option without its value", ["--port"], /--port needs a value/],
+    ["a value to a switch", ["--help=yes"], /--help takes no value/],
     [
       "a port that is not a number",
       ["--port", "http"],
