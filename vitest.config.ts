@@ -13,6 +13,7 @@ const SLOW = [
   "test/scripts/cli-*.test.ts",
   "test/src/cli.test.ts",
   "test/src/cli-batch.test.ts",
+  "test/testing/cli.test.ts",
 ];
 
 export default defineConfig(({ mode }) => ({

@@ -30,9 +30,10 @@ const ENTRY_POINTS = [
   "src/types.ts",
   "src/testing/index.ts",
   "src/cli.ts",
+  "src/testing/cli.ts",
 ];
-/** The command runs as an ES module only (`bin` points at dist/esm). */
-const ESM_ONLY = new Set(["src/cli.ts"]);
+/** The commands run as ES modules only (`bin` points at dist/esm). */
+const ESM_ONLY = new Set(["src/cli.ts", "src/testing/cli.ts"]);
 
 const flavours: {
   folder: string;

@@ -3,9 +3,10 @@
  * `notte-agent-stop`: stops a Notte agent, or every agent of a list, from the command line.
  *
  * This file is the I/O shell of the one-agent mode (process, streams); the list mode lives in
- * `./cli/batch.ts`, and what the arguments mean and what gets printed in the other files of
- * `./cli/`. Nothing imports it: it is reached through the package's `bin` entry, never
- * through the library.
+ * `./cli/batch.ts`, what the arguments mean in `./cli/args.ts`, what gets printed in
+ * `./cli/report.ts`, and what both modes share with the process in `./cli/terminal.ts`.
+ * Nothing imports it: it is reached through the package's `bin` entry, never through the
+ * library.
  *
  * @packageDocumentation
  */
@@ -13,11 +14,12 @@ import { inspect } from "node:util";
 import {
   apiKeysIn,
   COMMAND_NAME,
+  helpText,
   parseCliArgs,
+  versionText,
   type StopCommand,
 } from "./cli/args.js";
 import { runBatch } from "./cli/batch.js";
-import { helpText, versionText } from "./cli/help.js";
 import {
   EXIT_CODES,
   errorLine,
@@ -26,14 +28,13 @@ import {
   summaryText,
 } from "./cli/report.js";
 import {
-  clientOptions,
-  interruptOnSigint,
+  createClient,
+  interruptOnSignals,
   secretsOf,
   writeError,
   type CliEnvironment,
 } from "./cli/terminal.js";
-import { NotteClient } from "./client.js";
-import { ignore, type FetchLike } from "./options.js";
+import { NotteAlreadyStoppedError, type FetchLike } from "./index.js";
 
 /**
  * Runs the command and resolves to its exit status. Never rejects for an
@@ -71,7 +72,7 @@ async function stop(
   env: CliEnvironment,
 ): Promise<number> {
   const secrets = secretsOf(command, env);
-  const interrupt = interruptOnSigint();
+  const interrupt = interruptOnSignals();
 
   // `--json` prints the body exactly as received; the client reads (and checks)
   // the body itself, so keep an unread copy of the latest attempt's answer.
@@ -79,20 +80,30 @@ async function stop(
   const keepCopy: FetchLike = async (input, init) => {
     const response = await fetch(input, init);
     // An earlier attempt's copy is never read: cancel it so its buffer is freed.
-    lastAnswer?.body?.cancel().catch(ignore);
+    lastAnswer?.body?.cancel().catch(() => {
+      // Nothing to do: the copy is dropped either way.
+    });
     lastAnswer = response.clone();
     return response;
   };
 
   try {
-    const client = new NotteClient({
-      ...clientOptions(command, env),
-      ...(command.output === "json" && { fetch: keepCopy }),
-    });
-    const status = await client.agents.stop(
-      { agentId: command.agentId, sessionId: command.sessionId },
-      { signal: interrupt.signal },
+    const client = createClient(
+      command,
+      env,
+      command.output === "json" ? keepCopy : undefined,
     );
+    const ids = { agentId: command.agentId, sessionId: command.sessionId };
+    // Idempotent, as `docker stop` is: an agent already stopped is an outcome, not a failure.
+    const status = await client.agents
+      .stop(ids, { signal: interrupt.signal })
+      .catch((error: unknown) => {
+        if (!(error instanceof NotteAlreadyStoppedError)) throw error;
+        if (command.output !== "quiet") {
+          writeError(`agent ${command.agentId} was already stopped`, secrets);
+        }
+        return error.agent;
+      });
     if (command.output === "summary") {
       process.stdout.write(redact(summaryText(status), secrets));
     } else if (command.output === "json") {
@@ -106,13 +117,13 @@ async function stop(
     }
     return EXIT_CODES.stopped;
   } catch (error) {
-    writeError(errorLine(error), secrets);
+    writeError(errorLine(error, interrupt.received), secrets);
     if (env.NOTTE_DEBUG === "1") {
       process.stderr.write(
         `${redact(inspect(error, { depth: 6 }), secrets)}\n`,
       );
     }
-    return exitCodeFor(error);
+    return exitCodeFor(error, interrupt.received);
   } finally {
     interrupt.dispose();
   }
@@ -127,7 +138,6 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// Top-level await is not an option: this file is also compiled as CommonJS.
 main(process.argv.slice(2), process.env).then(
   (code) => {
     // exitCode rather than exit(): let stdout drain to a slow pipe first.

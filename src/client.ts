@@ -26,6 +26,7 @@ import {
   callQuietly,
   checkNumber,
   closestName,
+  DEFAULTS,
   failRequest,
   LIMIT_OPTIONS,
   readCallOptions,
@@ -36,6 +37,7 @@ import {
 } from "./options.js";
 import { RateWindow } from "./policy.js";
 import { capBody, capOf, PlainRequest, send, type Shared } from "./send.js";
+import { VERSION } from "./version.js";
 import type {
   AgentStatus,
   AgentStatusParams,
@@ -43,9 +45,6 @@ import type {
   LegacyAgentStatusResponse,
   StopAgentParams,
 } from "./types.js";
-
-/** This package's version, sent as `x-notte-sdk-version` (a test keeps it equal to package.json's). */
-export const VERSION = "0.1.0";
 
 /** The openapi-fetch client behind `notte.raw`, typed with the generated paths. */
 export type NotteRawClient = Client<paths>;
@@ -219,7 +218,7 @@ export class Agents {
     }
     const { signal } = limits;
     const concurrency = checkNumber(
-      read.concurrency ?? 8,
+      read.concurrency ?? DEFAULTS.concurrency,
       "concurrency",
       failRequest,
     );
@@ -323,7 +322,7 @@ export class Agents {
       (async () => {
         const { agentId } = checkIds(params, "agents.status", ["agentId"]);
         const { limits, headers } = readCallOptions(
-          options ?? {},
+          options,
           STATUS_OPTIONS,
           "agents.status options",
           this.#shared.config,
@@ -355,7 +354,7 @@ export class Agents {
       "sessionId",
     ]);
     const { limits, headers, options } = readCallOptions(
-      given ?? {},
+      given,
       STOP_OPTIONS,
       "agents.stop options",
       this.#shared.config,
@@ -589,14 +588,7 @@ function checkAnswer(
   if (problem === undefined) return body;
   const { status, headers } = response;
   const message = `${status} answer is not an agent status: ${problem}`;
-  throw apiError(
-    status,
-    headers,
-    body,
-    shared.config.redactor,
-    undefined,
-    message,
-  );
+  throw apiError(response, body, shared.config.redactor, { message });
 }
 
 const HOOKS = ["onRequest", "onResponse", "onError"] as const;

@@ -1,64 +1,57 @@
 /**
- * Everything the client throws, and the one place where the API key is kept
- * out of it: the error hierarchy, the mapping of an answer to its error, and
- * the redaction of the key from every text, body, header and wrapped cause.
+ * Everything the client throws, and the one place that keeps the API key out
+ * of it: the error classes, an answer's error by status, and the redaction of
+ * the key from texts, bodies, headers and wrapped causes.
  */
 import type { LegacyAgentStatusResponse, ValidationError } from "./types.js";
 
-// Each class's name, stored on its prototype under a key every copy of this
-// package shares (Symbol.for), so an error from the CommonJS build is an
-// instance of the ES module build's classes and the reverse.
+// Each class's name under a key every copy of this package shares, so that an
+// error of the CommonJS build is an instance of the ES module build's classes.
 const BRAND = Symbol.for("notte-api-client.error");
+type Branded = Record<symbol, unknown>;
 
 /**
- * The base of every error this package throws. Catch this one to catch them
- * all: nothing else (no bare `TypeError`, `SyntaxError` or `DOMException`)
- * escapes the client.
- *
- * `instanceof` works across copies of this package (its ES module and
- * CommonJS builds loaded in one process): each class carries a brand, its
- * name under a `Symbol.for` key, and `instanceof` compares brands.
+ * The base of every error this package throws: nothing else (no bare
+ * `TypeError` or `DOMException`) escapes the client. `instanceof` compares
+ * the class's brand (its name under a `Symbol.for` key), so it holds across
+ * the package's ES module and CommonJS builds loaded in one process.
  */
 export class NotteError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
-    type Branded = Record<symbol, unknown>;
     const brand = (this.prototype as unknown as Branded)[BRAND];
-    // A subclass of the user's own: ordinary prototype-chain instanceof.
-    if (!Object.hasOwn(this.prototype, BRAND)) {
+    // A subclass of the user's own: ordinary instanceof.
+    if (!Object.hasOwn(this.prototype, BRAND))
       return Function.prototype[Symbol.hasInstance].call(this, value);
-    }
-    for (let p = value; p != null; p = Object.getPrototypeOf(p)) {
+    for (let p = value; p != null; p = Object.getPrototypeOf(p))
       if (Object.hasOwn(p, BRAND) && (p as Branded)[BRAND] === brand)
         return true;
-    }
     return false;
   }
 }
 
-/** The client's configuration is unusable; thrown by `new NotteClient()`. */
+/** `new NotteClient()` was given an unusable configuration. */
 export class NotteConfigError extends NotteError {
   /** The option at fault (`"apiKey"`, `"baseUrl"`, …), when one is. */
   readonly option: string | undefined;
 
-  /** @param options - `option`: the `NotteClientOptions` name at fault */
   constructor(message: string, options?: { option?: string; cause?: unknown }) {
     super(message, options);
     this.option = options?.option;
   }
 }
 
-/** The call's arguments are unusable; rejected before anything is sent. */
+/** The call's ids or options are unusable; nothing was sent or waited for. */
 export class NotteInvalidRequestError extends NotteError {}
 
 /** A middleware threw, rejected or returned something unusable; `cause` is what it threw. Not retried. */
 export class NotteMiddlewareError extends NotteError {}
 
-/** The request never got an answer (refused, reset, DNS, cut off mid-body). Retried. */
+/** No answer came (refused, reset, DNS, a body cut off). Retried. */
 export class NotteConnectionError extends NotteError {}
 
 /** An attempt took longer than `timeoutMs`. Retried. */
 export class NotteTimeoutError extends NotteConnectionError {
-  /** The per-attempt limit that was exceeded, in milliseconds. */
+  /** The limit exceeded, in milliseconds. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, options?: { cause?: unknown }) {
@@ -67,26 +60,22 @@ export class NotteTimeoutError extends NotteConnectionError {
   }
 }
 
-/** The caller's `signal` fired; the call stopped at once. `cause` is the signal's reason. */
+/** The caller's `signal` fired; the call ended at once. `cause` is the signal's reason. */
 export class NotteAbortError extends NotteError {
   constructor(options?: { cause?: unknown }) {
     super("Request aborted by the caller's signal", options);
   }
 }
 
-/**
- * The API answered, but not with success (or with a success body that is
- * unusable). Nothing it holds contains the API key, whatever the server
- * echoed back.
- */
+/** The API answered, but not with a usable success. Nothing it holds contains the API key. */
 export class NotteApiError extends NotteError {
   /** HTTP status of the answer. */
   readonly status: number;
   /** Headers of the answer (rate-limit headers, `x-error-class`, …). */
   readonly headers: Headers;
-  /** The answer's body: parsed JSON when it was JSON, else the raw text (`""` when empty). */
+  /** The body: parsed JSON when it was JSON, else its text (`""` when empty). */
   readonly body: unknown;
-  /** The `x-error-class` header, which the API sets when an operation failed while executing. */
+  /** The `x-error-class` header, set when an operation failed while executing. */
   readonly errorClass: string | undefined;
 
   /** @param message - default: the status and the server's own message, on one line */
@@ -107,36 +96,29 @@ export class NotteApiError extends NotteError {
 /** 401: the API key is missing or invalid. */
 export class NotteAuthenticationError extends NotteApiError {}
 
-/** 403: the key is valid but may not do this. */
+/** 403: the key may not do this. */
 export class NottePermissionDeniedError extends NotteApiError {}
 
-/** 404: no such agent, or not in that session, or (for a stop) no longer running. */
+/** 404: no such agent, or not in that session, or (to a stop) no longer running. */
 export class NotteNotFoundError extends NotteApiError {}
 
 /**
- * 404 to a stop, for an agent that is no longer running: Notte answers a stop
- * of a closed agent 404, as for an unknown one, and the client then asked
- * `agents.status`, which says it is closed in that session. `agent` is that
- * status. A `NotteNotFoundError` still, so code that treats every 404 alike
- * keeps working.
+ * A stop's 404 for an agent that is no longer running: Notte answers 404 to a
+ * stop of a closed agent as to an unknown one, and `agents.status` then said
+ * it is closed in that session. Still a `NotteNotFoundError`.
  */
 export class NotteAlreadyStoppedError extends NotteNotFoundError {
-  /** The agent's status, as `agents.status` answered it: `status: "closed"`. */
+  /** The agent's status, as `agents.status` answered it. */
   readonly agent: LegacyAgentStatusResponse;
 
   constructor(notFound: NotteNotFoundError, agent: LegacyAgentStatusResponse) {
-    const { status, headers, body } = notFound;
-    super(
-      status,
-      headers,
-      body,
-      `${notFound.message} (the agent is already stopped)`,
-    );
+    const { status, headers, body, message } = notFound;
+    super(status, headers, body, `${message} (the agent is already stopped)`);
     this.agent = agent;
   }
 }
 
-/** 409: the request conflicts with the agent's current state (retried). */
+/** 409: the request conflicts with the agent's state. Retried. */
 export class NotteConflictError extends NotteApiError {}
 
 /** 422: the API rejected the parameters. */
@@ -147,10 +129,9 @@ export class NotteValidationError extends NotteApiError {
 
 /**
  * 429: too many requests. Retried while the wait the API asks for fits the
- * call's `timeoutMs`; a longer one ends the call at once with this error. Also
- * thrown, with nothing sent, when the client's rate-limit window stays closed
- * longer than `timeoutMs` (then `headers` are those of the answer that closed
- * it, and `body` is `""`).
+ * call's `timeoutMs`; a longer one ends the call at once with this error, as
+ * does the client's rate-limit window closed for longer (then with nothing
+ * sent, the headers of the answer that closed it, and `body` `""`).
  */
 export class NotteRateLimitError extends NotteApiError {
   /** How long the API asked to wait, in milliseconds, when it said so. */
@@ -168,18 +149,15 @@ export class NotteRateLimitError extends NotteApiError {
   }
 }
 
-/** 500–599: the API or a proxy in front of it failed (retried). */
+/** 500–599: the API or a proxy in front of it failed. Retried. */
 export class NotteServerError extends NotteApiError {}
 
-/** 529: the Notte cluster is overloaded (retried). */
+/** 529: the Notte cluster is overloaded. Retried. */
 export class NotteOverloadedError extends NotteServerError {}
 
-/**
- * The answer's body is larger than `maxResponseBytes` (by its `Content-Length`,
- * or counted while it streamed). Reading stopped there; not retried. `body` is `""`.
- */
+/** The body is over `maxResponseBytes`: reading stopped, the connection was cancelled. Not retried; `body` is `""`. */
 export class NotteResponseTooLargeError extends NotteApiError {
-  /** The limit that was exceeded, in bytes. */
+  /** The limit exceeded, in bytes. */
   readonly maxResponseBytes: number;
 
   constructor(status: number, headers: Headers, maxResponseBytes: number) {
@@ -194,13 +172,8 @@ export class NotteResponseTooLargeError extends NotteApiError {
 }
 
 type ApiErrorClass = new (
-  status: number,
-  headers: Headers,
-  body: unknown,
-  message?: string,
-  retryAfterMs?: number,
+  ...args: ConstructorParameters<typeof NotteRateLimitError>
 ) => NotteApiError;
-
 const CLASS_BY_STATUS: Partial<Record<number, ApiErrorClass>> = {
   401: NotteAuthenticationError,
   403: NottePermissionDeniedError,
@@ -212,142 +185,116 @@ const CLASS_BY_STATUS: Partial<Record<number, ApiErrorClass>> = {
 };
 
 /**
- * The error of an answer that is not a success (or whose success body is
- * unusable, when `message` says why), its class by status, with the key
- * redacted from everything it holds.
- *
- * @param body - parsed JSON, or the raw text when the body was not JSON
- * @param retryAfterMs - the wait the answer asked for (kept by a 429's error)
+ * The error of an answer, its class by status, with the key redacted from
+ * everything it holds; `message` says why a success is unusable.
  */
 export function apiError(
-  status: number,
-  headers: Headers,
+  answer: { status: number; headers: Headers },
   body: unknown,
   redactor: Redactor,
-  retryAfterMs?: number,
-  message?: string,
+  extra: { retryAfterMs?: number | undefined; message?: string } = {},
 ): NotteApiError {
-  const ErrorClass: ApiErrorClass =
+  const { status } = answer;
+  const ErrorClass =
     CLASS_BY_STATUS[status] ??
     (status >= 500 && status <= 599 ? NotteServerError : NotteApiError);
-  const safeBody = redactor.json(body);
+  const safe = redactor.json(body);
+  const message = redactor.text(extra.message ?? describeAnswer(status, safe));
   return new ErrorClass(
     status,
-    redactor.headers(headers),
-    safeBody,
-    redactor.text(message ?? describeAnswer(status, safeBody)),
-    retryAfterMs,
+    redactor.headers(answer.headers),
+    safe,
+    message,
+    extra.retryAfterMs,
   );
 }
 
-// Server text is untrusted and can be a whole HTML page: keep messages one short line.
-const MAX_MESSAGE_CHARS = 300;
-
+/** The status and the server's own words (a FastAPI `detail` list as `loc: msg` pairs), on one short line. */
 function describeAnswer(status: number, body: unknown): string {
-  const text = `${status} ${serverMessageOf(body) || "(no message in the body)"}`;
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > MAX_MESSAGE_CHARS
-    ? `${line.slice(0, MAX_MESSAGE_CHARS - 1)}…`
-    : line;
-}
-
-/** The server's own words from a `{ message, detail }` body, a FastAPI `detail` list as `loc: msg` pairs. */
-function serverMessageOf(body: unknown): string {
-  if (!isRecord(body)) return "";
+  const record = isRecord(body) ? body : {};
   const detail =
-    typeof body.detail === "string"
-      ? body.detail
+    typeof record.detail === "string"
+      ? record.detail
       : validationDetail(body)
           ?.map((item) => `${item.loc.join(".")}: ${item.msg}`)
           .join("; ");
   // A Set drops a detail that only repeats the message.
-  return [...new Set([body.message, detail])]
-    .filter((part) => typeof part === "string" && part !== "")
-    .join(": ");
+  const words = [...new Set([record.message, detail])].filter(
+    (part) => typeof part === "string" && part !== "",
+  );
+  // Server text is untrusted and can be a whole HTML page.
+  const line = `${status} ${words.join(": ") || "(no message in the body)"}`
+    .replace(/\s+/g, " ")
+    .trim();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
 
 function validationDetail(body: unknown): ValidationError[] | undefined {
-  if (!isRecord(body) || !Array.isArray(body.detail)) return undefined;
-  const items: unknown[] = body.detail;
-  return items.every(
-    (item) =>
-      isRecord(item) &&
-      Array.isArray(item.loc) &&
-      typeof item.msg === "string" &&
-      typeof item.type === "string",
-  )
-    ? (items as ValidationError[])
-    : undefined;
+  const items: unknown = isRecord(body) ? body.detail : undefined;
+  const valid = (item: unknown): boolean =>
+    isRecord(item) &&
+    Array.isArray(item.loc) &&
+    typeof item.msg === "string" &&
+    typeof item.type === "string";
+  return Array.isArray(items) && items.every(valid) ? items : undefined;
 }
 
 const REDACTED = "[redacted]";
-// A key shorter than this (a test's "k" or "test"; real keys are far longer)
-// is redacted only where it stands alone: as a substring it would garble every word.
-const SHORT_KEY_CHARS = 8;
-// Real answers nest a few levels; a hostile one nested deeper would overflow the stack.
-const MAX_DEPTH = 64;
-// A cause bigger than this is not searched: it is treated as holding the key.
-const MAX_NODES = 10_000;
 
 /**
  * Takes one API key out of everything: texts, parsed JSON, headers, and the
- * causes the client wraps. Built once per client.
+ * causes the client wraps. A key shorter than 8 characters (a test's `"k"`;
+ * real keys are far longer) is redacted only where it stands alone, not
+ * inside a longer word, so messages stay readable.
  */
 export class Redactor {
   readonly #pattern: RegExp;
 
   constructor(key: string) {
-    // The key as written and JSON-escaped (a body may quote it).
-    const forms = [...new Set([key, JSON.stringify(key).slice(1, -1)])].map(
-      (form) => form.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"),
+    // The key as written, and JSON-escaped (a body may quote it).
+    const forms = [key, JSON.stringify(key).slice(1, -1)].map((form) =>
+      form.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"),
     );
-    const alone = key.length < SHORT_KEY_CHARS;
-    this.#pattern = new RegExp(
-      forms
-        .map((form) =>
-          alone ? `(?<![A-Za-z0-9])${form}(?![A-Za-z0-9])` : form,
-        )
-        .join("|"),
-      "g",
-    );
+    const alone = (form: string): string =>
+      key.length < 8 ? `(?<![A-Za-z0-9])${form}(?![A-Za-z0-9])` : form;
+    this.#pattern = new RegExp(forms.map(alone).join("|"), "g");
   }
 
-  /** `text` with every occurrence of the key replaced by `[redacted]`. */
+  /** `text` with each occurrence of the key replaced by `[redacted]`. */
   text(text: string): string {
     return text.replace(this.#pattern, REDACTED);
   }
 
-  /** A parsed JSON value with the key redacted from every string (keys included); past 64 levels, `"[redacted]"` whole. */
+  /** A parsed JSON value with the key redacted from every string, keys included; past 64 levels, `"[redacted]"`. */
   json<T>(value: T, depth = 0): T {
     if (typeof value === "string") return this.text(value) as T;
     if (typeof value !== "object" || value === null) return value;
-    if (depth > MAX_DEPTH) return REDACTED as T;
+    if (depth > 64) return REDACTED as T;
     if (Array.isArray(value))
       return value.map((item: unknown) => this.json(item, depth + 1)) as T;
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [
-        this.text(key),
-        this.json(item, depth + 1),
-      ]),
-    ) as T;
+    const entries = Object.entries(value).map(([key, item]) => [
+      this.text(key),
+      this.json(item, depth + 1),
+    ]);
+    return Object.fromEntries(entries) as T;
   }
 
   /** `headers` as they are, or a copy with the key redacted from the values that hold it. */
   headers(headers: Headers): Headers {
     let copy: Headers | undefined;
     headers.forEach((value, name) => {
-      const safe = this.text(value);
-      if (safe !== value) (copy ??= new Headers(headers)).set(name, safe);
+      if (this.text(value) !== value)
+        (copy ??= new Headers(headers)).set(name, this.text(value));
     });
     return copy ?? headers;
   }
 
   /**
-   * What `fetch` or a middleware threw, as it is when it holds no key
-   * anywhere; else a copy without it: an `Error` keeps its name, message,
-   * stack and own primitive properties redacted, its other properties that
-   * hold the key become `"[redacted]"`, its cause is redacted the same way;
-   * anything else becomes `"[redacted]"`.
+   * What `fetch` or a middleware threw, as it is when the key is nowhere in
+   * it; else a copy without it: an `Error` keeps its name, message, stack
+   * and own primitive properties redacted, the others that hold the key
+   * become `"[redacted]"`, its cause is redacted the same way; anything else
+   * becomes `"[redacted]"`.
    */
   cause(cause: unknown, depth = 0): unknown {
     try {
@@ -358,12 +305,13 @@ export class Redactor {
         cause: this.cause(cause.cause, depth + 1),
       });
       for (const [key, value] of Object.entries(cause)) {
-        (copy as unknown as Record<string, unknown>)[key] =
+        const safe =
           typeof value === "string"
             ? this.text(value)
-            : typeof value === "object" && value !== null && this.#holds(value)
+            : this.#holds(value)
               ? REDACTED
               : value;
+        (copy as unknown as Record<string, unknown>)[key] = safe;
       }
       copy.name = this.text(safeString(cause.name));
       copy.stack = this.text(safeString(cause.stack));
@@ -376,14 +324,14 @@ export class Redactor {
 
   /**
    * Whether the key is anywhere in `value`: its strings, own properties
-   * (symbol keys and hidden ones included, getters not run), the entries of a
+   * (symbol keys and hidden ones too, getters not run), the entries of a
    * `Map`, `Set` or `Headers`, a `Request`'s URL and headers, an error's
    * message, stack and cause. Cycles are followed once; past 10,000 objects,
    * or when reading throws, the answer is yes.
    */
   #holds(value: unknown): boolean {
     const seen = new WeakSet<object>();
-    let budget = MAX_NODES;
+    let budget = 10_000;
     const visit = (item: unknown): boolean => {
       if (typeof item === "string") return this.text(item) !== item;
       if (
@@ -401,13 +349,11 @@ export class Redactor {
       if (item instanceof Request) parts.push(item.url, item.headers);
       if (item instanceof Error)
         parts.push(item.name, item.message, item.stack, item.cause);
-      for (const key of Reflect.ownKeys(item)) {
-        const descriptor = Object.getOwnPropertyDescriptor(item, key);
+      for (const key of Reflect.ownKeys(item))
         parts.push(
           typeof key === "string" ? key : key.description,
-          descriptor?.value,
+          Object.getOwnPropertyDescriptor(item, key)?.value,
         );
-      }
       return parts.some(visit);
     };
     try {
@@ -432,9 +378,8 @@ export function safeString(value: unknown): string {
   }
 }
 
-// Names and brands live on the prototypes, set from string keys, so a
-// consumer's minifier (which renames classes) cannot change what `error.name`
-// says or break `instanceof` across builds.
+// Names and brands live on the prototypes, set from string keys: a consumer's
+// minifier, which renames classes, cannot change `error.name` or `instanceof`.
 for (const [name, errorClass] of Object.entries({
   NotteError,
   NotteConfigError,

@@ -3,9 +3,9 @@
  *
  * @packageDocumentation
  */
+export { VERSION } from "./version.js";
 export {
   NotteClient,
-  VERSION,
   type Agents,
   type NottePromise,
   type NotteRawClient,

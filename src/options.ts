@@ -92,6 +92,8 @@ export interface Config {
   readonly headers: Readonly<Record<string, string>>;
   readonly redactor: Redactor;
   readonly log: Log;
+  /** What {@link readCallOptions} gives a call that passes no options. */
+  readonly defaults: ReturnType<typeof readCallOptions>;
 }
 
 /** The limits of one call (all its attempts and waits). */
@@ -138,13 +140,27 @@ export const LIMIT_OPTIONS = [
   "maxResponseBytes",
 ];
 
-// [min, max, whole]. setTimeout fires at once past 2^31 - 1 ms; more than 10 retries is a loop.
-const RANGES: Record<string, [number, number, boolean]> = {
+/** The defaults of the client's options, and of `stopMany`'s concurrency. */
+export const DEFAULTS = {
+  baseUrl: "https://api.notte.cc",
+  // Notte's own SDK waits 60 s too.
+  timeoutMs: 60_000,
+  maxRetries: 2,
+  // An agent status is a few kB; its `steps` list can grow.
+  maxResponseBytes: 10 * 1024 * 1024,
+  concurrency: 8,
+};
+
+/**
+ * `[min, max, whole]` of each numeric option. setTimeout fires at once past
+ * 2^31 - 1 ms; more than 10 retries is a loop, not a policy.
+ */
+export const RANGES = {
   timeoutMs: [1, 2_147_483_647, false],
   maxRetries: [0, 10, true],
   maxResponseBytes: [1, Number.MAX_SAFE_INTEGER, true],
   concurrency: [1, 64, true],
-};
+} satisfies Record<string, [number, number, boolean]>;
 
 /** Headers the client sets itself, and the option to use instead. */
 const CLIENT_HEADERS: Record<string, string> = {
@@ -216,20 +232,24 @@ export function resolveConfig(given: unknown, version: string): Config {
   if (logger !== undefined && !isLogger(logger)) {
     failConfig("logger needs error, warn, info and debug functions", "logger");
   }
-  return {
+  const config = {
     baseUrl: checkBaseUrl(
       // An empty variable counts as unset, as shells and .env files leave them.
-      options.baseUrl ?? (readEnv("NOTTE_API_URL") || "https://api.notte.cc"),
+      options.baseUrl ?? (readEnv("NOTTE_API_URL") || DEFAULTS.baseUrl),
       allowInsecureHttp,
     ),
     timeoutMs: checkNumber(
-      options.timeoutMs ?? 60_000,
+      options.timeoutMs ?? DEFAULTS.timeoutMs,
       "timeoutMs",
       failConfig,
     ),
-    maxRetries: checkNumber(options.maxRetries ?? 2, "maxRetries", failConfig),
+    maxRetries: checkNumber(
+      options.maxRetries ?? DEFAULTS.maxRetries,
+      "maxRetries",
+      failConfig,
+    ),
     maxResponseBytes: checkNumber(
-      options.maxResponseBytes ?? 10 * 1024 * 1024,
+      options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
       "maxResponseBytes",
       failConfig,
     ),
@@ -250,6 +270,15 @@ export function resolveConfig(given: unknown, version: string): Config {
     redactor,
     log: createLog(logger, logLevel, redactor),
   };
+  const { timeoutMs, maxRetries, maxResponseBytes } = config;
+  const limits = {
+    timeoutMs,
+    maxRetries,
+    maxResponseBytes,
+    fetch,
+    signal: undefined,
+  };
+  return { ...config, defaults: { options: {}, limits, headers: {} } };
 }
 
 /**
@@ -269,8 +298,10 @@ export function readCallOptions(
   limits: CallLimits;
   headers: Record<string, string>;
 } {
+  // Most calls pass no options: the client's limits, built once.
+  if (given === undefined) return config.defaults;
   const options = readOptions(given, known, what, failRequest);
-  const number = (name: string, fallback: number): number =>
+  const number = (name: keyof typeof RANGES, fallback: number): number =>
     options[name] === undefined
       ? fallback
       : checkNumber(options[name], name, failRequest);
@@ -363,8 +394,12 @@ function editDistance(a: string, b: string): number {
 }
 
 /** `value` when it is a number within the option's range, else a failure naming the range. */
-export function checkNumber(value: unknown, name: string, fail: Fail): number {
-  const [min, max, whole] = RANGES[name] as [number, number, boolean];
+export function checkNumber(
+  value: unknown,
+  name: keyof typeof RANGES,
+  fail: Fail,
+): number {
+  const [min, max, whole] = RANGES[name];
   if (
     typeof value !== "number" ||
     !(value >= min && value <= max) ||

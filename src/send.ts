@@ -162,7 +162,11 @@ export async function send<R extends { response: Response; error?: unknown }>(
           throw new NotteConnectionError("fetch did not resolve to a Response");
         answer = response;
         stage = ANSWERED;
-        return capBody(response, maxResponseBytes, redactor);
+        // A typed success no middleware sees is read below, by the loop alone.
+        const direct = typed && response.ok && shared.middleware.length === 0;
+        return direct
+          ? response
+          : capBody(response, maxResponseBytes, redactor);
       };
       try {
         result = await new Promise<R>((resolve, reject) => {
@@ -176,11 +180,11 @@ export async function send<R extends { response: Response; error?: unknown }>(
             .then(async (answered) => {
               const { response } = answered;
               if (typed && response.ok) {
-                text = await capBody(
-                  response,
-                  maxResponseBytes,
-                  redactor,
-                ).text();
+                text = capOf(response)
+                  ? await response.text()
+                  : decoder.decode(
+                      await readBytes(response, maxResponseBytes, redactor),
+                    );
               }
               return answered;
             })
@@ -202,13 +206,10 @@ export async function send<R extends { response: Response; error?: unknown }>(
         const { status, headers } = response as Response;
         if (!typed || (response as Response).ok)
           return { result: result as R, text };
-        throw apiError(
-          status,
-          headers,
-          result?.error ?? "",
-          redactor,
-          serverDelayMs(response as Response, Date.now()),
-        );
+        const retryAfterMs = serverDelayMs(response as Response, Date.now());
+        throw apiError(response as Response, result?.error ?? "", redactor, {
+          retryAfterMs,
+        });
       };
       if (response && !isRetryableStatus(response.status)) return finish();
       const reason = response
@@ -303,14 +304,9 @@ function classify(
     );
   }
   return error instanceof SyntaxError
-    ? apiError(
-        answer.status,
-        answer.headers,
-        bodyTexts.get(answer) ?? "",
-        redactor,
-        undefined,
-        `${answer.status} answer is not JSON`,
-      )
+    ? apiError(answer, bodyTexts.get(answer) ?? "", redactor, {
+        message: `${answer.status} answer is not JSON`,
+      })
     : new NotteMiddlewareError(redactor.text(safeString(error)), { cause });
 }
 

@@ -37,19 +37,22 @@ const consoleBlocks = blocks.filter((block) => block.language === "console");
 let server: NotteTestServer;
 let env: NodeJS.ProcessEnv;
 
+/**
+ * Puts the agents the examples name on the server, running: each block starts from them, as a
+ * reader would (a stopped agent's stop is a 404, so a block run after another would fail).
+ */
+function holdExampleAgents(): void {
+  for (const [agentId, sessionId] of [
+    ["agent_123", "session_456"],
+    ["agt_123", "ses_456"],
+    ["agt_124", "ses_456"],
+  ] as const) {
+    server.addAgent({ agentId, sessionId, task: "find a cute dog" });
+  }
+}
+
 beforeAll(async () => {
   server = await startNotteTestServer();
-  // The ids the examples use.
-  server.addAgent({
-    agentId: "agent_123",
-    sessionId: "session_456",
-    task: "find a cute dog",
-  });
-  server.addAgent({
-    agentId: "agt_123",
-    sessionId: "ses_456",
-    task: "find a cute dog",
-  });
   env = {
     PATH: process.env.PATH,
     NOTTE_API_KEY: server.apiKey,
@@ -99,6 +102,7 @@ describe("README", () => {
   it.each(tsBlocks.map((block) => [block.index, block] as const))(
     "ts block %i runs against the test server",
     async (index) => {
+      holdExampleAgents();
       const { stderr } = await run(
         process.execPath,
         ["--import", "tsx", `block-${index}.ts`],
@@ -114,6 +118,7 @@ describe("README", () => {
   it.each(consoleBlocks.map((block) => [block.index, block] as const))(
     "console block %i prints what it shows",
     async (_, block) => {
+      holdExampleAgents();
       for (const session of commandSessions(block.code)) {
         const { stdout } = await run(
           process.execPath,

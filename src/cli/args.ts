@@ -1,20 +1,15 @@
 /**
- * The `notte-agent-stop` command line, as pure functions: arguments in, a
- * command (or the reason it is unusable) out. No process, no I/O here, so
- * every rule is tested directly.
+ * The `notte-agent-stop` command line, as pure functions: arguments in, a command (or the
+ * reason it is unusable) out, and the `--help` and `--version` texts that describe them. No
+ * process, no I/O here, so every rule is tested directly.
  *
  * @packageDocumentation
  */
 import { parseArgs } from "node:util";
-import { checkNumber, type Fail } from "../options.js";
-
-const checkTimeoutMs: Checker = (value) =>
-  checkNumber(value, "timeoutMs", failWith);
-const checkMaxRetries: Checker = (value) =>
-  checkNumber(value, "maxRetries", failWith);
-const failWith: Fail = (message) => {
-  throw new Error(message);
-};
+import { NOTTE_API_VERSION, VERSION } from "../index.js";
+// Not exported by the package: the client's own number rules and defaults, so the flags are
+// checked and documented exactly as the client applies them.
+import { checkNumber, DEFAULTS, RANGES } from "../options.js";
 
 /** The command's name, as installed by the package's `bin` entry. */
 export const COMMAND_NAME = "notte-agent-stop";
@@ -29,7 +24,7 @@ export interface StopCommand {
   readonly agentId: string;
   /** `--session-id`, as given (the client refuses an empty one). */
   readonly sessionId: string;
-  /** `--api-key`; undefined lets the client read `NOTTE_API_KEY`. */
+  /** `--api-key`; undefined: `NOTTE_API_KEY` is used. */
   readonly apiKey: string | undefined;
   /** `--base-url`; undefined lets the client read `NOTTE_API_URL`. */
   readonly baseUrl: string | undefined;
@@ -37,6 +32,8 @@ export interface StopCommand {
   readonly timeoutMs: number | undefined;
   /** `--max-retries`; undefined keeps the client's default. */
   readonly maxRetries: number | undefined;
+  /** `--allow-insecure-http`: plain `http://` to a host that is not loopback. */
+  readonly allowInsecureHttp: boolean;
   /** `--json`, `--quiet`, or neither. */
   readonly output: OutputMode;
 }
@@ -61,8 +58,39 @@ export type CliCommand =
   | StopCommand
   | BatchCommand;
 
-/** Most calls `--concurrency` allows in flight, as `stopMany` does. */
-export const MAX_CONCURRENCY = 64;
+/**
+ * The client's option names as this command spells them. Messages that come from the client
+ * (its number rules, its configuration errors) are told in these words: a user of the command
+ * never sees an option it does not have.
+ */
+const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
+  apiKey: "--api-key",
+  baseUrl: "--base-url",
+  allowInsecureHttp: "--allow-insecure-http",
+  timeoutMs: "--timeout",
+  maxRetries: "--max-retries",
+  concurrency: "--concurrency",
+};
+const OPTION_NAME = new RegExp(
+  `\\b(${Object.keys(FLAG_OF_OPTION).join("|")})\\b`,
+  "g",
+);
+
+/**
+ * The message with every client option name replaced by the command's flag; `baseUrl` by
+ * `NOTTE_API_URL` when the URL came from there (no `--base-url` given).
+ */
+export function inCommandTerms(
+  message: string,
+  baseUrlFlagGiven = true,
+): string {
+  const baseUrl = baseUrlFlagGiven ? "--base-url" : "NOTTE_API_URL";
+  return message
+    .replace(/\bbaseUrl \(or NOTTE_API_URL\)/g, baseUrl)
+    .replace(OPTION_NAME, (name) =>
+      name === "baseUrl" ? baseUrl : (FLAG_OF_OPTION[name] ?? name),
+    );
+}
 
 // String options take `multiple` only so that a repeated one can be refused:
 // with the default, parseArgs silently keeps the last, hiding a typo such as
@@ -75,6 +103,7 @@ const OPTIONS = {
   "max-retries": { type: "string", multiple: true },
   from: { type: "string", multiple: true },
   concurrency: { type: "string", multiple: true },
+  "allow-insecure-http": { type: "boolean" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -125,18 +154,12 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
   if (values.json === true && values.quiet === true) {
     return usageError("--json and --quiet exclude each other");
   }
-  const timeout = numberOption(
-    "--timeout",
-    "timeoutMs",
-    values.timeout?.[0],
-    checkTimeoutMs,
-  );
+  const timeout = numberOption("--timeout", values.timeout?.[0], "timeoutMs");
   if (typeof timeout === "object") return timeout;
   const maxRetries = numberOption(
     "--max-retries",
-    "maxRetries",
     values["max-retries"]?.[0],
-    checkMaxRetries,
+    "maxRetries",
   );
   if (typeof maxRetries === "object") return maxRetries;
   const common = {
@@ -144,6 +167,7 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
     baseUrl: values["base-url"]?.[0],
     timeoutMs: timeout,
     maxRetries,
+    allowInsecureHttp: values["allow-insecure-http"] === true,
     output:
       values.json === true
         ? ("json" as const)
@@ -162,9 +186,8 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
     if (from === "") return usageError("--from is empty (use - for stdin)");
     const concurrency = numberOption(
       "--concurrency",
-      "concurrency",
       values.concurrency?.[0],
-      checkConcurrency,
+      "concurrency",
     );
     if (typeof concurrency === "object") return concurrency;
     return { kind: "batch", from, concurrency, ...common };
@@ -194,32 +217,9 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
   };
 }
 
-/** `--concurrency`: stopMany's own bounds, checked here so the message names the flag. */
-function checkConcurrency(
-  value: unknown,
-  ErrorType: new (message: string) => Error,
-): number {
-  if (
-    typeof value !== "number" ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_CONCURRENCY
-  ) {
-    throw new ErrorType(
-      `concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`,
-    );
-  }
-  return value;
-}
-
 function usageError(message: string): CliCommand {
   return { kind: "usage-error", message };
 }
-
-type Checker = (
-  value: unknown,
-  ErrorType: new (message: string) => Error,
-) => number;
 
 /**
  * A whole decimal number checked by the client's rule, or the usage error.
@@ -227,20 +227,21 @@ type Checker = (
  */
 function numberOption(
   flag: string,
-  clientName: string,
   text: string | undefined,
-  check: Checker,
+  option: keyof typeof RANGES,
 ): number | undefined | { kind: "usage-error"; message: string } {
   if (text === undefined) return undefined;
   const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
   try {
-    return check(value, Error);
+    return checkNumber(value, option, (message) => {
+      throw new Error(message);
+    });
   } catch (error) {
     // Reuse the client's wording (and limits) under the flag's name.
-    const reason = error instanceof Error ? error.message : String(error);
-    const message = reason.startsWith(clientName)
-      ? `${flag}${reason.slice(clientName.length)}`
-      : `${flag}: ${reason}`;
+    const reason = inCommandTerms(
+      error instanceof Error ? error.message : String(error),
+    );
+    const message = reason.startsWith(flag) ? reason : `${flag}: ${reason}`;
     return {
       kind: "usage-error",
       message: `${message}, not ${JSON.stringify(text.slice(0, 40))}`,
@@ -286,4 +287,67 @@ export function apiKeysIn(args: readonly string[]): string[] {
     }
   });
   return keys;
+}
+
+/** What `--version` prints: this package's version and the API document's. */
+export function versionText(): string {
+  return `${COMMAND_NAME} ${VERSION} (notte-api-client ${VERSION}, Notte API ${NOTTE_API_VERSION})\n`;
+}
+
+/** What `--help` prints; the defaults come from the client, so they cannot drift. */
+export function helpText(): string {
+  return `Usage: ${COMMAND_NAME} <agent-id> --session-id <id> [options]
+       ${COMMAND_NAME} --from <file> [--concurrency <n>] [options]
+       ${COMMAND_NAME} --help | --version
+
+Stops a running Notte agent (DELETE /agents/{agent_id}/stop) and prints its
+status. It does not wait for the agent to finish.
+
+With --from, stops every agent listed in the file (- for stdin), one per line:
+"AGENT_ID SESSION_ID", or JSON Lines with agent_id and session_id (or agentId
+and sessionId). Blank lines and lines starting with # are skipped; a malformed
+line is a usage error and nothing is sent. Progress shows on a terminal. At
+the end, stdout gets one line per agent of the list, in its order:
+"AGENT_ID SESSION_ID OUTCOME" (stopped, failed or aborted; a failure adds
+its error), and stderr each failure and a summary.
+
+Options (as --flag value or --flag=value):
+  --session-id <id>    the session the agent runs in (required)
+  --api-key <key>      API key (default: NOTTE_API_KEY; prefer the variable:
+                       arguments are visible to other users in the process list)
+  --base-url <url>     API base URL (default: NOTTE_API_URL, else ${DEFAULTS.baseUrl})
+  --allow-insecure-http
+                       allow a plain http:// base URL whose host is not loopback
+                       (the key then travels unencrypted)
+  --timeout <ms>       limit for each attempt, in milliseconds (default ${DEFAULTS.timeoutMs})
+  --max-retries <n>    retries after the first attempt, 0 to 10 (default ${DEFAULTS.maxRetries})
+  --from <file>        stop every agent listed in the file, or - for stdin
+  --concurrency <n>    with --from: calls in flight at most, 1 to ${RANGES.concurrency[1]} (default 8)
+  --json               print the API's answer exactly as received, as JSON;
+                       with --from, one JSON object per agent, in input order
+  --quiet              print nothing on success
+  -h, --help           print this help
+  --version            print the version of this command and of the Notte API
+
+An <agent-id> that starts with "-" goes after --:  ${COMMAND_NAME} --session-id s -- -a1
+
+Environment:
+  NOTTE_API_KEY        API key
+  NOTTE_API_URL        API base URL
+  NOTTE_DEBUG=1        log each attempt and print stack traces, on stderr
+
+Errors are printed on stderr as one line. Exit status:
+  0    the agent is stopped, or already was (a second run is not an error);
+       with --from, every agent
+  1    unexpected internal error (a bug: please report it)
+  2    usage error: unknown option, missing argument, bad number, malformed list
+  3    configuration error: no API key, unusable base URL
+  4    the API refused the request (4xx: an unknown agent, or one of another
+       session), or the ids are unusable; with --from, some were refused and
+       none failed otherwise
+  5    the API or the network failed: 5xx, connection, timeout, unusable answer;
+       with --from, for any agent
+  130  interrupted (Ctrl-C, SIGINT); the requests in flight were aborted
+  143  terminated (SIGTERM); the requests in flight were aborted
+`;
 }

@@ -1,28 +1,31 @@
 /**
- * `notte-agent-stop --from FILE`: the I/O shell of the list mode. It reads the whole list
- * first (nothing is sent unless every line parses), stops the agents with
- * `agents.stopMany`, shows progress while stderr is a terminal, and prints `--json` lines,
- * failures and the summary at the end, Ctrl-C included.
+ * `notte-agent-stop --from FILE`: the list mode. Its list, as a pure parser (text in, the agents
+ * or the first malformed line out), and the I/O shell around it: it reads the whole list first
+ * (nothing is sent unless every line parses), stops the agents with `agents.stopMany`, shows
+ * progress while stderr is a terminal, and at the end prints one line (or `--json` object) per
+ * agent on stdout, each failure and the summary on stderr, after Ctrl-C or SIGTERM too.
  *
  * @packageDocumentation
  */
 import { readFile, stat } from "node:fs/promises";
 import { inspect } from "node:util";
-import { NotteClient } from "../client.js";
-import type { StopManyProgress } from "../client.js";
-import { parseAgentList } from "./agent-list.js";
+import type { NotteClient, StopManyProgress } from "../index.js";
 import { COMMAND_NAME, type BatchCommand } from "./args.js";
 import {
+  agentLine,
   batchExitCode,
+  EXIT_CODES,
+  errorLine,
+  exitCodeFor,
   failureLines,
   jsonLine,
   progressLine,
+  redact,
   summaryLine,
-} from "./batch-report.js";
-import { EXIT_CODES, errorLine, exitCodeFor, redact } from "./report.js";
+} from "./report.js";
 import {
-  clientOptions,
-  interruptOnSigint,
+  createClient,
+  interruptOnSignals,
   secretsOf,
   writeError,
   type CliEnvironment,
@@ -56,11 +59,11 @@ export async function runBatch(
   const list = parseAgentList(text);
   if (!list.ok) return usage(`${source}, ${list.message}`);
 
-  const interrupt = interruptOnSigint();
+  const interrupt = interruptOnSignals();
   try {
     let client: NotteClient;
     try {
-      client = new NotteClient(clientOptions(command, env));
+      client = createClient(command, env);
     } catch (error) {
       writeError(errorLine(error), secrets);
       return exitCodeFor(error);
@@ -72,15 +75,17 @@ export async function runBatch(
       onProgress: progress.update,
     });
     progress.clear();
-    if (command.output === "json") {
+    if (command.output !== "quiet") {
+      const lineOf = command.output === "json" ? jsonLine : agentLine;
       const lines = list.agents.map((agent, index) =>
         // Safe: stopMany resolves one result per item.
-        jsonLine(agent, results[index]!),
+        lineOf(agent, results[index]!),
       );
       if (lines.length > 0)
         process.stdout.write(redact(`${lines.join("\n")}\n`, secrets));
     }
-    const code = batchExitCode(results);
+    const signal = interrupt.received;
+    const code = batchExitCode(results, signal);
     for (const line of failureLines(list.agents, results))
       writeError(line, secrets);
     if (env.NOTTE_DEBUG === "1") {
@@ -92,7 +97,7 @@ export async function runBatch(
       }
     }
     if (command.output !== "quiet" || code !== EXIT_CODES.stopped) {
-      writeError(summaryLine(results), secrets);
+      writeError(summaryLine(results, signal), secrets);
     }
     return code;
   } finally {
@@ -146,3 +151,89 @@ function progressDisplay(): {
 }
 
 function ignore(): void {}
+
+/** One agent of the list. */
+export interface ListedAgent {
+  /** 1-based line number in the list, for messages and `--json`. */
+  readonly line: number;
+  readonly agentId: string;
+  readonly sessionId: string;
+}
+
+/** The parsed list, or why it is unusable (a message naming the line, never its content). */
+export type AgentList =
+  | { readonly ok: true; readonly agents: ListedAgent[] }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Reads one agent per line: `AGENT_ID SESSION_ID` separated by whitespace, or a JSON object
+ * with `agent_id`/`session_id` (or `agentId`/`sessionId`). Blank lines and lines whose first
+ * non-blank character is `#` are skipped. Messages never repeat a line's text: a list may hold
+ * anything, a key pasted by mistake included.
+ */
+export function parseAgentList(text: string): AgentList {
+  const agents: ListedAgent[] = [];
+  // A byte-order mark (some editors on Windows write one) is not part of the first id.
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const content = (lines[index] ?? "").trim();
+    if (content === "" || content.startsWith("#")) continue;
+    const line = index + 1;
+    const parsed = content.startsWith("{")
+      ? idsOfJson(content)
+      : idsOfWords(content);
+    if (typeof parsed === "string") {
+      return { ok: false, message: `line ${line}: ${parsed}` };
+    }
+    agents.push({ line, ...parsed });
+  }
+  return { ok: true, agents };
+}
+
+type Ids = { agentId: string; sessionId: string };
+
+function idsOfWords(content: string): Ids | string {
+  const words = content.split(/\s+/);
+  if (words.length !== 2) {
+    return `expected AGENT_ID SESSION_ID (two words), found ${words.length}`;
+  }
+  const [agentId, sessionId] = words as [string, string];
+  return { agentId, sessionId };
+}
+
+function idsOfJson(content: string): Ids | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    return "not valid JSON";
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return "not a JSON object";
+  }
+  const record = value as Record<string, unknown>;
+  const agentId = idField(record, "agent_id", "agentId");
+  if (typeof agentId !== "object") return agentId;
+  const sessionId = idField(record, "session_id", "sessionId");
+  if (typeof sessionId !== "object") return sessionId;
+  return { agentId: agentId.id, sessionId: sessionId.id };
+}
+
+/** The id under either spelling; both given must agree; blank is as good as missing. */
+function idField(
+  record: Record<string, unknown>,
+  snake: string,
+  camel: string,
+): { id: string } | string {
+  const given = [record[snake], record[camel]].filter((v) => v !== undefined);
+  if (given.length === 0) return `missing ${snake} (or ${camel})`;
+  if (given.some((v) => typeof v !== "string")) {
+    return `${snake} must be a string`;
+  }
+  if (given.length === 2 && given[0] !== given[1]) {
+    return `${snake} and ${camel} differ`;
+  }
+  const id = given[0] as string;
+  if (id.trim() === "") return `${snake} is empty`;
+  return { id };
+}

@@ -1,7 +1,8 @@
 /**
- * What `notte-agent-stop` prints and how it exits, as pure functions: the
- * success summary, the one-line error, the exit status of each error, and the
- * redaction every printed line goes through.
+ * What `notte-agent-stop` prints and how it exits, as pure functions: the one-agent summary,
+ * the one-line error, the exit status of each error, and with `--from` each agent's outcome
+ * (its line on stdout, its `--json` line, its failure on stderr), the progress and summary
+ * lines and the batch's exit status; then the redaction every printed line goes through.
  *
  * @packageDocumentation
  */
@@ -11,12 +12,15 @@ import {
   NotteConfigError,
   NotteConnectionError,
   NotteInvalidRequestError,
-} from "../errors.js";
-import type { AgentStatusResponse } from "../types.js";
+  type AgentStatusResponse,
+  type StopManyProgress,
+  type StopManyResult,
+} from "../index.js";
+import type { ListedAgent } from "./batch.js";
 
 /** The command's exit statuses, as listed in `--help`. */
 export const EXIT_CODES = {
-  /** The agent is stopped (or was already). */
+  /** The agent is stopped. */
   stopped: 0,
   /** Not one of this package's errors: a bug. */
   unexpected: 1,
@@ -30,13 +34,29 @@ export const EXIT_CODES = {
   failed: 5,
   /** Ctrl-C: 128 + SIGINT (2), as shells report it. */
   interrupted: 130,
+  /** SIGTERM (kill, systemd, Kubernetes, CI runners): 128 + 15. */
+  terminated: 143,
 } as const;
 
-/** The exit status for an error thrown while stopping the agent. */
-export function exitCodeFor(error: unknown): number {
+/** The signals that abort the calls in flight instead of killing the command. */
+export type StopSignal = "SIGINT" | "SIGTERM";
+
+/** The exit status after `signal` cut the command short: 128 + its number, as shells report. */
+export function signalExitCode(signal: StopSignal): number {
+  return signal === "SIGTERM" ? EXIT_CODES.terminated : EXIT_CODES.interrupted;
+}
+
+/**
+ * The exit status for an error thrown while stopping an agent. An abort can only come from a
+ * signal; `signal` says which (Ctrl-C when unknown).
+ */
+export function exitCodeFor(
+  error: unknown,
+  signal: StopSignal = "SIGINT",
+): number {
   if (error instanceof NotteConfigError) return EXIT_CODES.config;
   if (error instanceof NotteInvalidRequestError) return EXIT_CODES.refused;
-  if (error instanceof NotteAbortError) return EXIT_CODES.interrupted;
+  if (error instanceof NotteAbortError) return signalExitCode(signal);
   if (error instanceof NotteApiError) {
     // The status class decides: a 4xx will not change by asking again; any
     // other answer (5xx, or a 2xx/3xx that is not an agent status) is a failure.
@@ -53,9 +73,12 @@ export function exitCodeFor(error: unknown): number {
  * starts with its status and carries the server's own words (from the client).
  * Never a stack: that is for `NOTTE_DEBUG=1`, printed apart.
  */
-export function errorLine(error: unknown): string {
+export function errorLine(
+  error: unknown,
+  signal: StopSignal = "SIGINT",
+): string {
   if (error instanceof NotteAbortError) {
-    return `${error.name}: interrupted (SIGINT), the request was aborted`;
+    return `${error.name}: interrupted (${signal}), the request was aborted`;
   }
   if (!(error instanceof Error))
     return `unexpected error: ${oneLine(String(error))}`;
@@ -98,6 +121,142 @@ export function summaryText(status: AgentStatusResponse): string {
   return text;
 }
 
+/**
+ * What became of one agent of a list: the one place a result is classified, so the stdout
+ * line, the summary, the failure lines and the exit status agree. A new outcome is one more
+ * member here and one more word in {@link OUTCOME_WORDS}.
+ */
+type Outcome = "stopped" | "already-stopped" | "failed" | "aborted";
+
+/** How each outcome reads in an agent's stdout line (one word, for `awk '$3 == …'`). */
+const OUTCOME_WORDS: Readonly<Record<Outcome, string>> = {
+  stopped: "stopped",
+  "already-stopped": "already-stopped",
+  failed: "failed",
+  aborted: "aborted",
+};
+
+function outcomeOf(result: StopManyResult): Outcome {
+  if (result.ok) return result.alreadyStopped ? "already-stopped" : "stopped";
+  return result.error instanceof NotteAbortError ? "aborted" : "failed";
+}
+
+/** The line shown (and rewritten in place) on a terminal while the batch runs. */
+export function progressLine(progress: StopManyProgress): string {
+  return `stopping ${progress.done}/${progress.total} · ${progress.stopped} stopped · ${progress.failed} failed`;
+}
+
+/**
+ * An agent's line on stdout: `AGENT_ID SESSION_ID OUTCOME`, and for a failure its error
+ * (`a7 s1 failed NotteNotFoundError: 404 …`). The ids come first, as in the list, so that
+ * `awk '$3 != "stopped" {print $1, $2}'` makes a list of what is left to stop.
+ */
+export function agentLine(agent: ListedAgent, result: StopManyResult): string {
+  const outcome = outcomeOf(result);
+  const line = `${printable(agent.agentId)} ${printable(agent.sessionId)} ${OUTCOME_WORDS[outcome]}`;
+  return outcome === "failed" && !result.ok
+    ? `${line} ${errorLine(result.error)}`
+    : line;
+}
+
+/** The `--json` line of one agent: its list line, ids, and status or error. */
+export function jsonLine(agent: ListedAgent, result: StopManyResult): string {
+  const ids = {
+    line: agent.line,
+    agent_id: agent.agentId,
+    session_id: agent.sessionId,
+  };
+  if (result.ok) {
+    const already = result.alreadyStopped && { already_stopped: true };
+    return JSON.stringify({
+      ...ids,
+      ok: true,
+      ...already,
+      status: result.status,
+    });
+  }
+  const { error } = result;
+  return JSON.stringify({
+    ...ids,
+    ok: false,
+    error: {
+      name: error.name,
+      message: error.message,
+      ...("status" in error && { status: error.status }),
+    },
+  });
+}
+
+/**
+ * One line per failed agent, in input order: `line 7: agent a7, session s1: NotteNotFoundError:
+ * 404 Agent not found`. Agents that a signal cut short are counted in the summary instead.
+ */
+export function failureLines(
+  agents: readonly ListedAgent[],
+  results: readonly StopManyResult[],
+): string[] {
+  const lines: string[] = [];
+  results.forEach((result, index) => {
+    const agent = agents[index];
+    if (result.ok || outcomeOf(result) !== "failed") return;
+    const where =
+      agent === undefined
+        ? ""
+        : `line ${agent.line}: agent ${printable(agent.agentId)}, session ${printable(agent.sessionId)}: `;
+    lines.push(`${where}${errorLine(result.error)}`);
+  });
+  return lines;
+}
+
+/**
+ * The last line on stderr: `stopped 118 of 120 agents · 2 failed`, and after Ctrl-C
+ * `interrupted (SIGINT): stopped 3 of 10 agents · 1 failed · 6 aborted or not sent`.
+ */
+export function summaryLine(
+  results: readonly StopManyResult[],
+  signal: StopSignal = "SIGINT",
+): string {
+  const count: Record<Outcome, number> = {
+    stopped: 0,
+    "already-stopped": 0,
+    failed: 0,
+    aborted: 0,
+  };
+  for (const result of results) count[outcomeOf(result)] += 1;
+  const already = count["already-stopped"];
+  const stopped = count.stopped + already;
+  const parts = [`stopped ${stopped} of ${results.length} agents`];
+  if (already > 0) parts.push(`${already} of them already stopped`);
+  if (count.failed > 0 || count.aborted > 0)
+    parts.push(`${count.failed} failed`);
+  if (count.aborted > 0) parts.push(`${count.aborted} aborted or not sent`);
+  const prefix = count.aborted > 0 ? `interrupted (${signal}): ` : "";
+  return `${prefix}${parts.join(" · ")}`;
+}
+
+/**
+ * 130 (143 for SIGTERM) when a signal cut the batch short; else 5 when any agent failed for
+ * the network or the server; else 4 when any was refused; else 0.
+ */
+export function batchExitCode(
+  results: readonly StopManyResult[],
+  signal: StopSignal = "SIGINT",
+): number {
+  let code: number = EXIT_CODES.stopped;
+  for (const result of results) {
+    if (result.ok) continue;
+    const own = exitCodeFor(result.error, signal);
+    if (own === signalExitCode(signal)) return own;
+    if (own === EXIT_CODES.refused) {
+      if (code === EXIT_CODES.stopped) code = own;
+    } else {
+      // A failure of the network or the server, or anything unexpected: the batch failed.
+      code = EXIT_CODES.failed;
+    }
+  }
+  return code;
+}
+
 /** Whitespace runs become one space, then anything unprintable is escaped: one line. */
 export function oneLine(text: string): string {
   return printable(text.replace(/\s+/g, " ").trim());
@@ -125,7 +284,7 @@ export function printable(text: string): string {
 }
 
 /** The redaction mark that replaces a secret in printed text. */
-export const REDACTED = "[redacted]";
+const REDACTED = "[redacted]";
 
 /**
  * Replaces every occurrence of each secret with {@link REDACTED}. The client

@@ -1,19 +1,30 @@
 /**
- * The process side that both modes of `notte-agent-stop` share: the client's options from the
- * command line, error lines and debug logs on stderr (always redacted), and Ctrl-C.
+ * The process side that both modes of `notte-agent-stop` share: the client built from the
+ * command line (its configuration errors told in the command's own flags and variables),
+ * error lines and debug logs on stderr (always redacted), and the signals that abort the
+ * calls in flight (Ctrl-C and SIGTERM).
  *
  * @packageDocumentation
  */
 import { format } from "node:util";
-import type { NotteClientOptions, NotteLogger } from "../options.js";
-import type { BatchCommand, StopCommand } from "./args.js";
-import { COMMAND_NAME } from "./args.js";
-import { EXIT_CODES, redact } from "./report.js";
+import {
+  NotteClient,
+  NotteConfigError,
+  type FetchLike,
+  type NotteLogger,
+} from "../index.js";
+import {
+  COMMAND_NAME,
+  inCommandTerms,
+  type BatchCommand,
+  type StopCommand,
+} from "./args.js";
+import { redact, signalExitCode, type StopSignal } from "./report.js";
 
 /** Sent as `x-notte-request-origin`, so the API can tell this command from library calls. */
 const REQUEST_ORIGIN = "notte-api-client-cli";
 
-/** The variables the command itself reads: the key (only to redact it) and the debug switch. */
+/** The variables the command itself reads: the key and the debug switch (the client reads `NOTTE_API_URL`). */
 export interface CliEnvironment {
   readonly NOTTE_API_KEY?: string | undefined;
   readonly NOTTE_DEBUG?: string | undefined;
@@ -27,22 +38,50 @@ export function secretsOf(
   return [command.apiKey ?? "", env.NOTTE_API_KEY ?? ""];
 }
 
-/** The client's options for the command; `NOTTE_DEBUG=1` adds a logger on stderr. */
-export function clientOptions(
+/**
+ * The client for the command; `NOTTE_DEBUG=1` adds a logger on stderr.
+ *
+ * @throws NotteConfigError in the command's terms: no key at all is checked here (the key is
+ *   the command's own input: `--api-key`, else `NOTTE_API_KEY`); every other rule is the
+ *   client's, its message told with the command's flag and variable names.
+ */
+export function createClient(
   command: StopCommand | BatchCommand,
   env: CliEnvironment,
-): NotteClientOptions {
-  return {
-    apiKey: command.apiKey,
-    baseUrl: command.baseUrl,
-    timeoutMs: command.timeoutMs,
-    maxRetries: command.maxRetries,
-    requestOrigin: REQUEST_ORIGIN,
-    ...(env.NOTTE_DEBUG === "1" && {
-      logger: stderrLogger(secretsOf(command, env)),
-      logLevel: "debug" as const,
-    }),
-  };
+  fetch?: FetchLike,
+): NotteClient {
+  const apiKey = command.apiKey ?? env.NOTTE_API_KEY;
+  if (command.apiKey === "") {
+    throw new NotteConfigError(
+      "--api-key is empty (an empty flag does not fall back to NOTTE_API_KEY)",
+    );
+  }
+  if (apiKey === undefined || apiKey === "") {
+    throw new NotteConfigError(
+      "No API key: pass --api-key or set NOTTE_API_KEY",
+    );
+  }
+  try {
+    return new NotteClient({
+      apiKey,
+      baseUrl: command.baseUrl,
+      allowInsecureHttp: command.allowInsecureHttp,
+      timeoutMs: command.timeoutMs,
+      maxRetries: command.maxRetries,
+      requestOrigin: REQUEST_ORIGIN,
+      ...(fetch !== undefined && { fetch }),
+      ...(env.NOTTE_DEBUG === "1" && {
+        logger: stderrLogger(secretsOf(command, env)),
+        logLevel: "debug" as const,
+      }),
+    });
+  } catch (error) {
+    if (!(error instanceof NotteConfigError)) throw error;
+    throw new NotteConfigError(
+      inCommandTerms(error.message, command.baseUrl !== undefined),
+      { cause: error },
+    );
+  }
 }
 
 /** One `notte-agent-stop: …` line on stderr, redacted. */
@@ -67,23 +106,41 @@ function stderrLogger(secrets: readonly string[]): NotteLogger {
   };
 }
 
+/** What {@link interruptOnSignals} hands back. */
+export interface Interrupt {
+  /** Aborted by the first SIGINT or SIGTERM: pass it to every call. */
+  readonly signal: AbortSignal;
+  /** Which signal aborted it, once one did. */
+  readonly received: StopSignal | undefined;
+  /** Restores Node's default (die at once) for both signals. */
+  dispose(): void;
+}
+
 /**
- * Turns Ctrl-C into an abort of `signal` instead of Node's default (die at once), so requests
- * are aborted rather than left half-sent; a second Ctrl-C exits at once. Install it before
- * anything is sent; `dispose` restores the default.
+ * Turns Ctrl-C (SIGINT) and SIGTERM (what `kill`, systemd, Kubernetes and CI runners send)
+ * into an abort of `signal` instead of Node's default (die at once), so requests are aborted
+ * rather than left half-sent and the command still reports what was done; a second signal
+ * exits at once. Install it before anything is sent.
  */
-export function interruptOnSigint(): {
-  signal: AbortSignal;
-  dispose: () => void;
-} {
-  const interrupt = new AbortController();
-  const onSigint = (): void => {
-    if (interrupt.signal.aborted) process.exit(EXIT_CODES.interrupted);
-    interrupt.abort();
-  };
-  process.on("SIGINT", onSigint);
+export function interruptOnSignals(): Interrupt {
+  const controller = new AbortController();
+  let received: StopSignal | undefined;
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
+    const handler = (): void => {
+      if (received !== undefined) process.exit(signalExitCode(name));
+      received = name;
+      controller.abort();
+    };
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
   return {
-    signal: interrupt.signal,
-    dispose: () => process.off("SIGINT", onSigint),
+    signal: controller.signal,
+    get received() {
+      return received;
+    },
+    dispose: () => {
+      for (const off of handlers) off();
+    },
   };
 }

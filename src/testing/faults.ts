@@ -12,7 +12,8 @@ import {
   validateHeaderValue,
   type ServerResponse,
 } from "node:http";
-import { JSON_TYPE, rateLimitHeaders, type RateHeaders } from "./http.js";
+import { JSON_TYPE } from "./api.js";
+import { rateLimitHeaders, type RateHeaders } from "./rate-limit.js";
 import type { RequestRecord } from "./request.js";
 import type { NotteTestFault } from "./types.js";
 

@@ -1,12 +1,32 @@
 /**
- * The test server's rate limit: one fixed window per key, as the Notte API counts. Pure state
- * and arithmetic; the caller passes the time in.
+ * The test server's rate limit: one fixed window per key, as the Notte API counts, and the
+ * `X-RateLimit-*` headers it puts on every answer. Pure state and arithmetic; the caller
+ * passes the time in.
  *
  * @packageDocumentation
  */
 
-import type { RateHeaders } from "./http.js";
 import type { NotteTestRateLimit } from "./types.js";
+
+/** The `X-RateLimit-*` values of one answer, and whether the request is over the limit. */
+export interface RateHeaders {
+  readonly limited: boolean;
+  readonly limit: string;
+  readonly remaining: string;
+  /** Unix seconds, possibly fractional, when the window ends. */
+  readonly reset: string;
+  /** Milliseconds until the window ends (at least 1). */
+  readonly retryAfterMs: number;
+}
+
+/** The `X-RateLimit-*` headers, to spread into an answer's headers. */
+export function rateLimitHeaders(rate: RateHeaders): Record<string, string> {
+  return {
+    "X-RateLimit-Limit": rate.limit,
+    "X-RateLimit-Remaining": rate.remaining,
+    "X-RateLimit-Reset": rate.reset,
+  };
+}
 
 interface Window {
   end: number;

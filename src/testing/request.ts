@@ -24,10 +24,15 @@ export interface RequestRecord {
   status: number | undefined;
 }
 
+/** The API's routes the test server plays, by operation id. */
+export type ApiRoute = "agent_stop" | "agent_status";
+
 /** What the API's behaviour reads of a request: real values, never the redacted log's. */
 export interface ApiRequest {
   readonly method: string;
-  /** The decoded agent id when the path is the stop route, otherwise undefined. */
+  /** The route the path names, whatever the method, or undefined for any other path. */
+  readonly route: ApiRoute | undefined;
+  /** The decoded agent id when the path is one of the routes, otherwise undefined. */
   readonly agentId: string | undefined;
   /** The `session_id` query parameter, decoded, when given. */
   readonly sessionId: string | undefined;
@@ -40,7 +45,7 @@ export interface ApiRequest {
 /** The mark that replaces a secret in the request log. */
 const REDACTED = "[redacted]";
 
-const STOP_PREFIX = "/agents/";
+const AGENTS_PREFIX = "/agents/";
 const STOP_SUFFIX = "/stop";
 
 /**
@@ -62,26 +67,26 @@ export function redactSecrets(
   return result;
 }
 
-/** Decoded agent id of `/agents/{agent_id}/stop` (exactly one non-empty segment), or undefined. */
-function matchStopPath(pathname: string): string | undefined {
-  if (
-    pathname.length <= STOP_PREFIX.length + STOP_SUFFIX.length ||
-    !pathname.startsWith(STOP_PREFIX) ||
-    !pathname.endsWith(STOP_SUFFIX)
-  ) {
-    return undefined;
-  }
-  const segment = pathname.slice(
-    STOP_PREFIX.length,
-    pathname.length - STOP_SUFFIX.length,
-  );
-  if (segment.includes("/")) return undefined;
+/**
+ * The route of `/agents/{agent_id}/stop` or `/agents/{agent_id}` (the id exactly one non-empty
+ * segment) and the decoded id, or undefined for any other path.
+ */
+function matchRoute(
+  pathname: string,
+): { route: ApiRoute; agentId: string } | undefined {
+  if (!pathname.startsWith(AGENTS_PREFIX)) return undefined;
+  const rest = pathname.slice(AGENTS_PREFIX.length);
+  const stop = rest.endsWith(STOP_SUFFIX);
+  const segment = stop ? rest.slice(0, -STOP_SUFFIX.length) : rest;
+  if (segment === "" || segment.includes("/")) return undefined;
+  let agentId: string;
   try {
-    return decodeURIComponent(segment);
+    agentId = decodeURIComponent(segment);
   } catch {
     // A malformed escape (`%zz`) is kept as written, as uvicorn does.
-    return segment;
+    agentId = segment;
   }
+  return { route: stop ? "agent_stop" : "agent_status", agentId };
 }
 
 /** Query parameters, decoded; the last value of a repeated name wins. */
@@ -152,9 +157,11 @@ export function readRequest(
   const q = path.indexOf("?");
   const pathname = q === -1 ? path : path.slice(0, q);
   const query = parseQuery(q === -1 ? "" : path.slice(q + 1));
+  const matched = matchRoute(pathname);
   const request: ApiRequest = {
     method: req.method ?? "GET",
-    agentId: matchStopPath(pathname),
+    route: matched?.route,
+    agentId: matched?.agentId,
     sessionId: query.session_id,
     authorized: token === apiKey,
     authorizationSent: authorization !== undefined && authorization !== "",

@@ -1,5 +1,5 @@
 /**
- * An in-process stand-in for the Notte API's agent-stop operation, for tests and benchmarks:
+ * An in-process stand-in for the Notte API's agent operations, for tests and benchmarks:
  * starting it, its state (connections, timers, counters, the request log) and the path of one
  * request through faults, the rate limit and the API's behaviour.
  *
@@ -14,14 +14,13 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { AgentStore } from "./agent-store.js";
-import { answerAsApi } from "./api.js";
+import { AgentStore, answerAsApi } from "./api.js";
 import { answersItself, FaultQueue, sendFaultAnswer } from "./faults.js";
-import type { RateHeaders } from "./http.js";
 import {
   checkRateLimit,
   DEFAULT_TEST_RATE_LIMIT,
   RateLimitWindows,
+  type RateHeaders,
 } from "./rate-limit.js";
 import {
   readRequest,
@@ -41,7 +40,9 @@ import type {
 
 /**
  * Starts a Notte test server on 127.0.0.1 that behaves like the Notte API for
- * `DELETE /agents/{agent_id}/stop?session_id=…` and can inject faults.
+ * `DELETE /agents/{agent_id}/stop?session_id=…` and `GET /agents/{agent_id}`, and can inject
+ * faults. As Notte documents, only a running agent can be stopped: stopping one that is
+ * already closed answers 404, like an unknown agent.
  *
  * @example
  * ```ts
@@ -69,10 +70,15 @@ export async function startNotteTestServer(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError("port must be an integer from 0 to 65535");
   }
+  const onRequestEnd = options.onRequestEnd;
+  if (onRequestEnd !== undefined && typeof onRequestEnd !== "function") {
+    throw new TypeError("onRequestEnd must be a function");
+  }
   const state = new TestServerState(
     apiKey,
     rateLimit,
     options.recordRequests ?? true,
+    onRequestEnd,
   );
   const server = createServer((req, res) => state.onRequest(req, res));
   server.on("connection", (socket: Socket) => state.track(socket));
@@ -174,14 +180,21 @@ class TestServerState {
   maxInFlight = 0;
 
   readonly #record: boolean;
+  readonly #onRequestEnd: ((request: NotteTestRequest) => unknown) | undefined;
   readonly #windows: RateLimitWindows;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
 
-  constructor(apiKey: string, rateLimit: NotteTestRateLimit, record: boolean) {
+  constructor(
+    apiKey: string,
+    rateLimit: NotteTestRateLimit,
+    record: boolean,
+    onRequestEnd: ((request: NotteTestRequest) => unknown) | undefined,
+  ) {
     this.apiKey = apiKey;
     this.#record = record;
+    this.#onRequestEnd = onRequestEnd;
     this.#windows = new RateLimitWindows(rateLimit);
   }
 
@@ -215,9 +228,6 @@ class TestServerState {
     const time = Date.now();
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    res.once("close", () => {
-      this.inFlight -= 1;
-    });
     // Taken at arrival so queued faults follow the order requests came in.
     const fault = this.faults.take();
     const { request, record, rateKey, secrets } = readRequest(
@@ -225,6 +235,18 @@ class TestServerState {
       this.apiKey,
       time,
     );
+    // "close" comes once per request: after the answer, or when the connection went first.
+    res.once("close", () => {
+      this.inFlight -= 1;
+      const onRequestEnd = this.#onRequestEnd;
+      if (onRequestEnd === undefined) return;
+      try {
+        // An async callback's rejection must not become an unhandled one in the test run.
+        Promise.resolve(onRequestEnd(record)).catch(ignore);
+      } catch {
+        // The server keeps serving whatever the callback does (documented).
+      }
+    });
     const rate = this.#windows.count(rateKey, time);
     record.fault = fault;
     record.rateLimited = rate.limited;
@@ -290,3 +312,5 @@ class TestServerState {
     }
   }
 }
+
+function ignore(): void {}

@@ -39,6 +39,13 @@ export interface NotteTestServerOptions {
    * Turn it off for long benchmarks, where the log would only grow.
    */
   recordRequests?: boolean;
+  /**
+   * Called once per request when it is over: answered, dropped, or cut off by the client or by
+   * `close()`. It gets the request as the log records it (secrets redacted; `status` undefined
+   * when nothing was answered), with `recordRequests` off too. What it throws or rejects with
+   * is ignored: the server keeps serving.
+   */
+  onRequestEnd?: (request: NotteTestRequest) => unknown;
 }
 
 /** An agent to put on the test server with {@link NotteTestServer.addAgent}. */
@@ -49,7 +56,10 @@ export interface NotteTestAgent {
   sessionId: string;
   /** The agent's task. */
   task: string;
-  /** Default: `"active"`. A closed agent keeps its `closed_at` when stopped again. */
+  /**
+   * Default: `"active"`. Only an active agent can be stopped: stopping a closed one answers
+   * 404, as Notte documents (the `agent_stop` description of its 2026-01-10 document).
+   */
   status?: AgentStatus;
   /** Default: the time of the call. A string is sent as given. */
   createdAt?: Date | string;
@@ -126,7 +136,7 @@ export interface NotteTestRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Whether `authorization` was exactly `Bearer <the server's key>` (scheme case-insensitive). */
   readonly authorized: boolean;
-  /** The decoded agent id when the path is `/agents/{agent_id}/stop`, otherwise undefined. */
+  /** The decoded agent id when the path is `/agents/{agent_id}/stop` or `/agents/{agent_id}`, otherwise undefined. */
   readonly agentId: string | undefined;
   /** The body as UTF-8 text ("" when none); filled in once the body has been read. */
   readonly body: string;

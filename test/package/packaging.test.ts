@@ -5,8 +5,10 @@
  * test/global-setup.ts before this runs. Other runtimes and TypeScript
  * versions: test/runtimes/.
  */
+import { spawn } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNotteTestServer } from "../../src/testing/index.js";
 import { installConsumer, root, run } from "./consumer.js";
@@ -37,6 +39,7 @@ describe("the packed tarball", () => {
     expect(files).toContain("package/dist/esm/src/index.js");
     expect(files).toContain("package/dist/cjs/src/index.js");
     expect(files).toContain("package/dist/esm/src/cli.js");
+    expect(files).toContain("package/dist/esm/src/testing/cli.js");
     const outside = files.filter(
       (file) =>
         !/^package\/(dist\/(esm|cjs)\/|package\.json$|README\.md$|LICENSE)/.test(
@@ -44,9 +47,11 @@ describe("the packed tarball", () => {
         ),
     );
     expect(outside).toEqual([]);
-    expect(
-      files.some((file) => file.startsWith("package/dist/cjs/src/cli.")),
-    ).toBe(false);
+    for (const command of ["src/cli.", "src/testing/cli."]) {
+      expect(
+        files.some((file) => file.startsWith(`package/dist/cjs/${command}`)),
+      ).toBe(false);
+    }
   });
 
   it("passes publint in strict mode", async () => {
@@ -152,6 +157,75 @@ describe("consumer projects", () => {
       await server.close();
     }
   });
+
+  it("the bin runs: notte-test-server prints its variables, serves, and ends on SIGTERM", async () => {
+    const bin = join(consumer, "node_modules/.bin/notte-test-server");
+    const child = spawn(bin, [], {
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+      });
+      const deadline = Date.now() + 10_000;
+      while (!stdout.includes("NOTTE_API_KEY=") && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      const [, url, key] =
+        /NOTTE_API_URL=(\S+)\nNOTTE_API_KEY=(\S+)\n/.exec(stdout) ?? [];
+      const answer = await fetch(`${url}/agents/agt_demo_1`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(answer.status).toBe(200);
+      const exited = new Promise((resolve) =>
+        child.once("exit", (code) => resolve(code)),
+      );
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("type-only consumers", () => {
+  it("import type from notte-api-client/testing needs no @types/node (ESM and CommonJS)", () => {
+    // `types: []`, no DOM, and no @types/node anywhere above the consumer (it lives in the
+    // system's temporary folder): a declaration that reaches for `node:http` fails here.
+    const program = ts.createProgram(
+      ["types/testing.mts", "types/testing.cts"].map((file) =>
+        join(consumer, file),
+      ),
+      {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        target: ts.ScriptTarget.ES2022,
+        lib: ["lib.es2022.d.ts"],
+        types: [],
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+      },
+    );
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map(
+        (diagnostic) =>
+          `${diagnostic.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`,
+      );
+    expect(problems).toEqual([]);
+    // Both flavours' declarations were read, not skipped.
+    const read = program.getSourceFiles().map((file) => file.fileName);
+    for (const flavour of ["esm", "cjs"]) {
+      expect(read).toContain(
+        join(
+          consumer,
+          `node_modules/notte-api-client/dist/${flavour}/src/testing/server.d.ts`,
+        ),
+      );
+    }
+  });
 });
 
 describe("entry points", () => {
@@ -177,6 +251,22 @@ describe("entry points", () => {
       );
     },
   );
+
+  it("notte-test-server, like the test server, loads none of the client", async () => {
+    const reached = await importGraph(
+      join(root, "dist/esm/src/testing/cli.js"),
+    );
+    const code = await Promise.all(
+      reached.map((file) => readFile(file, "utf8")),
+    );
+    expect(code.some((text) => text.includes("startNotteTestServer"))).toBe(
+      true,
+    );
+    expect(
+      code.some((text) => /(class NotteClient|NotteClient = class)/.test(text)),
+    ).toBe(false);
+    expect(code.some((text) => text.includes("openapi-fetch"))).toBe(false);
+  });
 
   it("the types entry loads no code at all", async () => {
     for (const flavour of ["esm", "cjs"]) {
@@ -206,12 +296,23 @@ async function importGraph(entry: string): Promise<string[]> {
   return [...seen];
 }
 
+/** Every public name of the testing entry, used as a type only. */
+const TYPES_OF_TESTING = `import type * as testing from "notte-api-client/testing";
+import type { NotteTestAgent, NotteTestFault, NotteTestRateLimit, NotteTestRequest, NotteTestServer, NotteTestServerOptions } from "notte-api-client/testing";
+export type Start = typeof testing.startNotteTestServer;
+export type DefaultLimit = typeof testing.DEFAULT_TEST_RATE_LIMIT;
+export type Shapes = [NotteTestAgent, NotteTestFault, NotteTestRateLimit, NotteTestRequest, NotteTestServerOptions];
+export const statusOf = (server: NotteTestServer): number | undefined => server.requests[0]?.status;
+`;
+
 const CONSUMER_FILES: Record<string, string> = {
   "package.json": JSON.stringify({
     name: "consumer",
     private: true,
     version: "0.0.0",
   }),
+  "types/testing.mts": TYPES_OF_TESTING,
+  "types/testing.cts": TYPES_OF_TESTING,
   "esm/package.json": JSON.stringify({ type: "module" }),
   "esm/main.mjs": `import { NotteClient, NotteNotFoundError, VERSION } from "notte-api-client";
 import { startNotteTestServer } from "notte-api-client/testing";

@@ -31,8 +31,9 @@ const notte = new NotteClient({ apiKey, baseUrl: url });
 const status = await outcome(notte.agents.stop({ agentId: "a1", sessionId: "s1" }));
 const notFound = await outcome(notte.agents.stop({ agentId: "nobody", sessionId: "s1" }));
 // NOTTE_API_KEY and NOTTE_API_URL, where the environment can be read; unset where it cannot.
+// Another agent: a1 is closed now, and stopping a closed agent is a 404.
 const fromEnv = await outcome(
-  (async () => new NotteClient().agents.stop({ agentId: "a1", sessionId: "s1" }))(),
+  (async () => new NotteClient().agents.stop({ agentId: "a2", sessionId: "s1" }))(),
 );
 let requested = "";
 const probe = new NotteClient({
@@ -108,7 +109,7 @@ export default {
       const notte = new NotteClient({ apiKey: env.NOTTE_API_KEY, baseUrl: env.NOTTE_API_URL });
       const status = await outcome(notte.agents.stop({ agentId: "a1", sessionId: "s1" }));
       const notFound = await outcome(notte.agents.stop({ agentId: "nobody", sessionId: "s1" }));
-      const fromEnv = await outcome((async () => new NotteClient().agents.stop({ agentId: "a1", sessionId: "s1" }))());
+      const fromEnv = await outcome((async () => new NotteClient().agents.stop({ agentId: "a2", sessionId: "s1" }))());
       return Response.json({ status, notFound, fromEnv });
     }
     if (pathname === "/timeout") {
@@ -129,7 +130,7 @@ globalThis.runNotte = async (url, apiKey) => {
   const notte = new NotteClient({ apiKey, baseUrl: url });
   const status = await outcome(notte.agents.stop({ agentId: "a1", sessionId: "s1" }));
   const notFound = await outcome(notte.agents.stop({ agentId: "nobody", sessionId: "s1" }));
-  const fromEnv = await outcome((async () => new NotteClient().agents.stop({ agentId: "a1", sessionId: "s1" }))());
+  const fromEnv = await outcome((async () => new NotteClient().agents.stop({ agentId: "a2", sessionId: "s1" }))());
   return JSON.stringify({ status, notFound, fromEnv });
 };
 `;

@@ -82,12 +82,21 @@ async function recordRow(
   }
 }
 
-/** Runs `body` with a fresh test server holding agent a1 of session s1. */
+/**
+ * Puts agents a1 and a2 of session s1 on the server, running: the scripts stop both, and a
+ * closed agent's stop is a 404, so each script starts from running agents.
+ */
+function holdAgents(server: NotteTestServer): void {
+  for (const agentId of ["a1", "a2"])
+    server.addAgent({ agentId, sessionId: "s1", task: "find a dog" });
+}
+
+/** Runs `body` with a fresh test server holding agents a1 and a2 of session s1. */
 async function withServer<T>(
   body: (server: NotteTestServer) => Promise<T>,
 ): Promise<T> {
   const server = await startNotteTestServer();
-  server.addAgent({ agentId: "a1", sessionId: "s1", task: "find a dog" });
+  holdAgents(server);
   try {
     return await body(server);
   } finally {
@@ -148,13 +157,16 @@ async function checkNodeLike(binary: string): Promise<void> {
         envOf(server),
       ),
     ).toEqual({ ...stopped, fromEnv: "closed", baseOrigin: server.url });
+    holdAgents(server);
     expect(
       await runJson(binary, ["main.cjs", server.url, server.apiKey]),
     ).toEqual(stopped);
     expect(await runJson(binary, ["test-server.mjs"])).toEqual({
       ...stopped,
-      requests: [200, 404],
+      // The unknown agent's 404, then that of the one status request that follows it.
+      requests: [200, 404, 404],
     });
+    holdAgents(server);
     expect(
       await runJson(
         binary,

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseAgentList } from "../../src/cli/agent-list.js";
 import { parseCliArgs } from "../../src/cli/args.js";
+import { parseAgentList } from "../../src/cli/batch.js";
 import {
   NotteAbortError,
   NotteError,
@@ -18,7 +18,7 @@ import {
   NotteServerError,
   type StopManyResult,
 } from "../../src/index.js";
-import { batchExitCode, summaryLine } from "../../src/cli/batch-report.js";
+import { agentLine, batchExitCode, summaryLine } from "../../src/cli/report.js";
 import {
   startNotteTestServer,
   type NotteTestServer,
@@ -63,8 +63,51 @@ async function waitFor(condition: () => boolean): Promise<void> {
   }
 }
 
+describe("notte-agent-stop --from: running, already stopped and unknown agents", () => {
+  it("gives three distinguishable lines, and the run again exits 0 once the unknown one is gone", async () => {
+    const [running] = server.addAgents(1, "s1");
+    server.addAgent({
+      agentId: "done",
+      sessionId: "s1",
+      task: "t",
+      status: "closed",
+    });
+    const file = await listFile(`${running} s1\ndone s1\nnobody s1\n`);
+    const run = await runCli(["--from", file, ...target]);
+    expect(run.code).toBe(4);
+    expect(run.stdout.split("\n")).toEqual([
+      `${running} s1 stopped`,
+      "done s1 already-stopped",
+      expect.stringMatching(/^nobody s1 failed NotteNotFoundError: 404 /),
+      "",
+    ]);
+    expect(run.stderr).toMatch(
+      /stopped 2 of 3 agents · 1 of them already stopped · 1 failed\n$/,
+    );
+    const json = await runCli(["--from", file, "--json", ...target]);
+    const lines = json.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => [line.ok, line.already_stopped])).toEqual([
+      [true, true],
+      [true, true],
+      [false, undefined],
+    ]);
+    const again = await runCli([
+      "--from",
+      await listFile(`${running} s1\ndone s1\n`),
+      ...target,
+    ]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(
+      `${running} s1 already-stopped\ndone s1 already-stopped\n`,
+    );
+  });
+});
+
 describe("notte-agent-stop --from: success (exit 0)", () => {
-  it("reads words, JSON Lines in both spellings, skips blanks and comments; a summary on stderr", async () => {
+  it("reads words, JSON Lines in both spellings, skips blanks and comments; a line per agent on stdout, a summary on stderr", async () => {
     const ids = server.addAgents(4, "s1");
     const file = await listFile(
       [
@@ -80,7 +123,7 @@ describe("notte-agent-stop --from: success (exit 0)", () => {
     );
     const run = await runCli(["--from", file, ...target]);
     expect(run.stderr).toBe("notte-agent-stop: stopped 4 of 4 agents\n");
-    expect(run.stdout).toBe("");
+    expect(run.stdout).toBe(ids.map((id) => `${id} s1 stopped\n`).join(""));
     expect(run.code).toBe(0);
     for (const id of ids) expect(server.agent(id)?.status).toBe("closed");
   });
@@ -91,9 +134,11 @@ describe("notte-agent-stop --from: success (exit 0)", () => {
     const run = await runCli(["--from", "-", ...target], {}, { input });
     expect(run).toMatchObject({
       code: 0,
+      stdout: ids.map((id) => `${id} s1 stopped\n`).join(""),
       stderr: "notte-agent-stop: stopped 3 of 3 agents\n",
     });
-    server.addAgents(1, "s1");
+    for (const agentId of ids)
+      server.addAgent({ agentId, sessionId: "s1", task: "t" });
     const quiet = await runCli(
       ["--from", "-", "--quiet", ...target],
       {},
@@ -167,9 +212,9 @@ describe("notte-agent-stop --from: success (exit 0)", () => {
       { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } },
     );
     expect(output).toContain("\rstopping 3/3 · 3 stopped · 0 failed\u001b[K");
-    expect(output).toContain(
-      "\r\u001b[Knotte-agent-stop: stopped 3 of 3 agents",
-    );
+    // The progress line is cleared before the agents' lines and the summary.
+    expect(output).toContain(`\r\u001b[K${ids[0]} s1 stopped`);
+    expect(output).toContain("notte-agent-stop: stopped 3 of 3 agents");
   });
 });
 
@@ -179,6 +224,13 @@ describe("notte-agent-stop --from: failures", () => {
     const file = await listFile(`${ids[0]} s1\nnope s1\n${ids[1]} s1\n.. s1\n`);
     const run = await runCli(["--from", file, ...target]);
     expect(run.code).toBe(4);
+    expect(run.stdout.split("\n")).toEqual([
+      `${ids[0]} s1 stopped`,
+      "nope s1 failed NotteNotFoundError: 404 Agent not found: Agent nope not found in session s1",
+      `${ids[1]} s1 stopped`,
+      expect.stringMatching(/^\.\. s1 failed NotteInvalidRequestError: /),
+      "",
+    ]);
     expect(run.stderr.split("\n")).toEqual([
       "notte-agent-stop: line 2: agent nope, session s1: NotteNotFoundError: 404 Agent not found: Agent nope not found in session s1",
       expect.stringMatching(
@@ -268,11 +320,11 @@ describe("notte-agent-stop --from: failures", () => {
       ],
       [
         ["--from", file, "--concurrency", "0"],
-        /--concurrency must be an integer from 1 to 64/,
+        /--concurrency must be a whole number from 1 to 64/,
       ],
       [
         ["--from", file, "--concurrency", "65"],
-        /--concurrency must be an integer from 1 to 64/,
+        /--concurrency must be a whole number from 1 to 64/,
       ],
       [
         ["--from", join(folder, "missing.txt")],
@@ -287,31 +339,48 @@ describe("notte-agent-stop --from: failures", () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it("Ctrl-C aborts the calls in flight, sends nothing more, prints the summary, exit 130", async () => {
-    const ids = server.addAgents(6, "s1");
-    server.failNext({ hang: true, times: 6 });
-    const file = await listFile(ids.map((id) => `${id} s1`).join("\n"));
-    const { child, done } = spawnCli([
-      "--from",
-      file,
-      "--concurrency",
-      "2",
-      "--timeout",
-      "60000",
-      ...target,
-    ]);
-    await waitFor(() => server.requests.length === 2);
-    const sentAt = Date.now();
-    child.kill("SIGINT");
-    const run = await done;
-    expect(run.code).toBe(130);
-    expect(Date.now() - sentAt).toBeLessThan(3_000);
-    expect(run.stderr).toBe(
-      "notte-agent-stop: interrupted: stopped 0 of 6 agents · 0 failed · 6 aborted or not sent\n",
-    );
-    await sleep(50);
-    expect(server.requests).toHaveLength(2);
-  });
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s aborts the calls in flight, sends nothing more, prints every agent and the summary, exit %i",
+    async (signal, code) => {
+      const ids = server.addAgents(6, "s1");
+      // Two answered, then every request hangs: only the signal ends this run.
+      server.failNext({ delayMs: 0, times: 2 });
+      server.failNext({ hang: true, times: 4 });
+      const file = await listFile(ids.map((id) => `${id} s1`).join("\n"));
+      const { child, done } = spawnCli([
+        "--from",
+        file,
+        "--concurrency",
+        "2",
+        "--timeout",
+        "60000",
+        ...target,
+      ]);
+      try {
+        await waitFor(() => server.requests.length === 4);
+        const sentAt = Date.now();
+        child.kill(signal);
+        const run = await done;
+        expect(run.code).toBe(code);
+        expect(Date.now() - sentAt).toBeLessThan(3_000);
+        expect(run.stderr).toBe(
+          `notte-agent-stop: interrupted (${signal}): stopped 2 of 6 agents · 0 failed · 4 aborted or not sent\n`,
+        );
+        expect(run.stdout).toBe(
+          ids
+            .map((id, i) => `${id} s1 ${i < 2 ? "stopped" : "aborted"}\n`)
+            .join(""),
+        );
+        await sleep(50);
+        expect(server.requests).toHaveLength(4);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    },
+  );
 });
 
 describe("notte-agent-stop: stdout or stderr closed early", () => {
@@ -391,9 +460,26 @@ describe("batch helpers", () => {
         baseUrl: undefined,
         timeoutMs: undefined,
         maxRetries: undefined,
+        allowInsecureHttp: false,
         output: "json",
       },
     );
+  });
+
+  it("agentLine: the ids as listed (made printable), the outcome, a failure's error", () => {
+    const headers = new Headers();
+    const agent = { line: 3, agentId: "a\u001b[2J", sessionId: "s\n1" };
+    const ids = { agentId: agent.agentId, sessionId: agent.sessionId };
+    expect(
+      agentLine(agent, {
+        ...ids,
+        ok: false,
+        error: new NotteNotFoundError(404, headers, { message: "gone" }),
+      }),
+    ).toBe("a\\u001b[2J s\\n1 failed NotteNotFoundError: 404 gone");
+    expect(
+      agentLine(agent, { ...ids, ok: false, error: new NotteAbortError() }),
+    ).toBe("a\\u001b[2J s\\n1 aborted");
   });
 
   it("batchExitCode and summaryLine: by the worst outcome", () => {
@@ -424,9 +510,14 @@ describe("batch helpers", () => {
     expect(batchExitCode([ok, refused])).toBe(4);
     expect(batchExitCode([refused, failed, ok])).toBe(5);
     expect(batchExitCode([failed, aborted])).toBe(130);
+    expect(batchExitCode([failed, aborted], "SIGTERM")).toBe(143);
+    expect(batchExitCode([refused, ok], "SIGTERM")).toBe(4);
     expect(summaryLine([ok, ok])).toBe("stopped 2 of 2 agents");
     expect(summaryLine([ok, refused, aborted])).toBe(
-      "interrupted: stopped 1 of 3 agents · 1 failed · 1 aborted or not sent",
+      "interrupted (SIGINT): stopped 1 of 3 agents · 1 failed · 1 aborted or not sent",
+    );
+    expect(summaryLine([aborted], "SIGTERM")).toBe(
+      "interrupted (SIGTERM): stopped 0 of 1 agents · 0 failed · 1 aborted or not sent",
     );
   });
 });

@@ -1,13 +1,18 @@
 /**
- * Runs the built `notte-agent-stop` (dist/, built once by test/global-setup.ts) as a child
- * process, for the CLI's end-to-end tests.
+ * Runs the package's built commands (dist/, built once by test/global-setup.ts) as child
+ * processes, for their end-to-end tests: `notte-agent-stop`, and `notte-test-server`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The built command. */
+/** The built `notte-agent-stop`. */
 export const CLI = fileURLToPath(
   new URL("../../dist/esm/src/cli.js", import.meta.url),
+);
+
+/** The built `notte-test-server`. */
+export const TEST_SERVER_CLI = fileURLToPath(
+  new URL("../../dist/esm/src/testing/cli.js", import.meta.url),
 );
 
 /** How a run ended and what it printed. */
@@ -18,9 +23,11 @@ export interface Run {
   stderr: string;
 }
 
-/** What to feed the command: text on stdin (default: none, stdin closed). */
+/** What to feed the command: text on stdin (default: none, stdin closed), and which command. */
 export interface SpawnOptions {
   input?: string;
+  /** The built script to run. Default: {@link CLI}. */
+  script?: string;
 }
 
 /**
@@ -32,7 +39,7 @@ export function spawnCli(
   env: Record<string, string> = {},
   options: SpawnOptions = {},
 ): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [options.script ?? CLI, ...args], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });

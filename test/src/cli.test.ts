@@ -85,13 +85,14 @@ describe("notte-agent-stop: help and version", () => {
       expect(run.stdout).toMatch(
         /^Usage: notte-agent-stop <agent-id> --session-id <id>/,
       );
-      for (const code of [0, 2, 3, 4, 5, 130])
+      for (const code of [0, 2, 3, 4, 5, 130, 143])
         expect(run.stdout).toMatch(new RegExp(`^ +${code} +\\S`, "m"));
       for (const option of [
         "--api-key",
         "--base-url",
         "--timeout",
         "--max-retries",
+        "--allow-insecure-http",
         "--json",
         "--quiet",
       ]) {
@@ -360,76 +361,148 @@ describe.concurrent("notte-agent-stop: usage errors (exit 2)", () => {
 
 describe.concurrent("notte-agent-stop: configuration errors (exit 3)", () => {
   const SECRET = "sk-cli-config-secret-0123456789";
+  // What the client calls its options: the command has none of these, so no line names them.
+  const CLIENT_OPTION_NAMES =
+    /\b(apiKey|baseUrl|allowInsecureHttp|timeoutMs|maxRetries)\b/;
 
-  it("no API key anywhere", async () => {
-    const run = await runCli([
-      "a1",
-      "--session-id",
-      "s1",
-      "--base-url",
-      server.url,
-    ]);
-    expect(run.code).toBe(3);
-    expect(expectOneErrorLine(run)).toMatch(
-      /^notte-agent-stop: NotteConfigError: .*NOTTE_API_KEY/,
-    );
-  });
-
-  it("an empty --api-key does not fall back to the variable", async () => {
-    const run = await runCli(
-      ["a1", "--session-id", "s1", "--api-key=", "--base-url", server.url],
-      {
-        NOTTE_API_KEY: server.apiKey,
-      },
-    );
-    expect(run.code).toBe(3);
-    expect(expectOneErrorLine(run)).toContain("NotteConfigError");
-  });
+  it.each([
+    [
+      "no API key anywhere",
+      [],
+      {},
+      "No API key: pass --api-key or set NOTTE_API_KEY",
+    ],
+    [
+      "an empty NOTTE_API_KEY",
+      [],
+      { NOTTE_API_KEY: "" },
+      "No API key: pass --api-key or set NOTTE_API_KEY",
+    ],
+    [
+      "an empty --api-key, which does not fall back to the variable",
+      ["--api-key="],
+      { NOTTE_API_KEY: SECRET },
+      "--api-key is empty (an empty flag does not fall back to NOTTE_API_KEY)",
+    ],
+  ] as [string, string[], Record<string, string>, string][])(
+    "%s: the command's own words",
+    async (_name, args, env, message) => {
+      const run = await runCli(
+        ["a1", "--session-id", "s1", "--base-url", server.url, ...args],
+        env,
+      );
+      expect(run.code).toBe(3);
+      expect(expectOneErrorLine(run, SECRET)).toBe(
+        `notte-agent-stop: NotteConfigError: ${message}`,
+      );
+    },
+  );
 
   it.each([
     [
       "a base URL that is not a URL",
       ["--api-key", SECRET, "--base-url", "not a url"],
       {},
+      /: --base-url must be an absolute http\(s\) URL$/,
     ],
     [
       "plain http to a remote host",
       [`--api-key=${SECRET}`, "--base-url=http://example.com"],
       {},
+      /: --base-url http:\/\/example\.com would send the key unencrypted: use https, or --allow-insecure-http$/,
+    ],
+    [
+      "plain http to a remote host, from NOTTE_API_URL",
+      [],
+      { NOTTE_API_URL: "http://example.com" },
+      /: NOTTE_API_URL http:\/\/example\.com would send the key unencrypted: use https, or --allow-insecure-http$/,
     ],
     [
       "a base URL holding credentials",
       ["--base-url", `https://user:${SECRET}@example.com`],
       {},
+      /: --base-url must not hold credentials/,
     ],
-    ["a bad NOTTE_API_URL", [], { NOTTE_API_URL: "ftp://example.com" }],
+    [
+      "a bad NOTTE_API_URL",
+      [],
+      { NOTTE_API_URL: "ftp://example.com" },
+      /: NOTTE_API_URL must be an absolute http\(s\) URL$/,
+    ],
     [
       "a key with a space, given with --api-key",
       ["--api-key", `${SECRET} x`, "--base-url", "https://x.example"],
       {},
+      /: The API key must be printable ASCII without spaces$/,
     ],
     [
       "a key with a newline, from NOTTE_API_KEY",
       [],
       { NOTTE_API_KEY: `${SECRET}\n`, NOTTE_API_URL: "https://x" },
+      /: The API key must be printable ASCII without spaces$/,
     ],
-  ] as [string, string[], Record<string, string>][])(
-    "%s: one line, no key, nothing sent",
-    async (_name, args, env) => {
+  ] as [string, string[], Record<string, string>, RegExp][])(
+    "%s: one line in the command's terms, no key, nothing sent",
+    async (_name, args, env, message) => {
       const run = await runCli(["a1", "--session-id", "s1", ...args], {
         NOTTE_API_KEY: SECRET,
         ...env,
       });
       expect(run.code).toBe(3);
-      expect(expectOneErrorLine(run, SECRET)).toMatch(
-        /^notte-agent-stop: NotteConfigError: /,
-      );
+      const line = expectOneErrorLine(run, SECRET);
+      expect(line).toMatch(/^notte-agent-stop: NotteConfigError: /);
+      expect(line).toMatch(message);
+      expect(line).not.toMatch(CLIENT_OPTION_NAMES);
       expect(server.requests).toHaveLength(0);
     },
   );
 });
 
+describe("notte-agent-stop --allow-insecure-http", () => {
+  it("lets plain http reach a host that is not loopback by name, and only with the flag", async () => {
+    // 0.0.0.0 is not a loopback name to the client, yet Linux delivers it to 127.0.0.1: the
+    // call stays on this machine.
+    const insecure = `http://0.0.0.0:${server.port}`;
+    const args = ["a1", "--session-id", "s1", "--api-key", server.apiKey];
+    const refused = await runCli([...args, "--base-url", insecure]);
+    expect(refused.code).toBe(3);
+    expect(expectOneErrorLine(refused)).toContain("--allow-insecure-http");
+    expect(server.requests).toHaveLength(0);
+
+    const allowed = await runCli([
+      ...args,
+      "--base-url",
+      insecure,
+      "--allow-insecure-http",
+      "--quiet",
+    ]);
+    expect(allowed).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    expect(server.agent("a1")?.status).toBe("closed");
+  });
+});
+
 describe("notte-agent-stop: the API refused (exit 4)", () => {
+  it("run twice, it exits 0 both times, the second saying the agent was already stopped (idempotent, as docker stop)", async () => {
+    const args = ["a1", "--session-id", "s1", ...target];
+    const first = await runCli(args);
+    expect(first).toMatchObject({ code: 0, stderr: "" });
+    expect(first.stdout).toMatch(/^status: +closed$/m);
+    const again = await runCli(args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe(
+      "notte-agent-stop: agent a1 was already stopped\n",
+    );
+    expect(again.stdout).toMatch(/^status: +closed$/m);
+    expect(await runCli([...args, "--quiet"])).toMatchObject({
+      code: 0,
+      stdout: "",
+      stderr: "",
+    });
+    // The API's 404 is the same for an agent of another session: that one is not "already stopped".
+    const otherSession = await runCli(["a1", "--session-id", "s2", ...target]);
+    expect(otherSession.code).toBe(4);
+  });
+
   it("an unknown agent: the class, the status and the server's message", async () => {
     const run = await runCli(["a2", "--session-id", "s1", ...target]);
     expect(run.code).toBe(4);
@@ -678,35 +751,45 @@ describe("notte-agent-stop: stack traces", () => {
   });
 });
 
-describe("notte-agent-stop: Ctrl-C (exit 130)", () => {
-  it("aborts a hanging request and exits 130 at once", async () => {
-    server.failNext({ hang: true });
-    // Long timeout and retries: only the interrupt can end this run quickly.
-    const { child, done } = spawnCli([
-      "a1",
-      "--session-id",
-      "s1",
-      "--timeout",
-      "60000",
-      ...target,
-    ]);
-    const deadline = Date.now() + 10_000;
-    while (server.requests.length === 0) {
-      if (Date.now() > deadline)
-        throw new Error("the command never reached the server");
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    const sentAt = Date.now();
-    child.kill("SIGINT");
-    const run = await done;
-    expect(run.code).toBe(130);
-    expect(Date.now() - sentAt).toBeLessThan(2_000);
-    expect(expectOneErrorLine(run)).toBe(
-      "notte-agent-stop: NotteAbortError: interrupted (SIGINT), the request was aborted",
-    );
-    // Aborted, not retried.
-    expect(server.requests).toHaveLength(1);
-  });
+describe("notte-agent-stop: Ctrl-C and SIGTERM (exit 130, 143)", () => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s aborts a hanging request and exits %i at once",
+    async (signal, code) => {
+      server.failNext({ hang: true });
+      // Long timeout and retries: only the signal can end this run quickly.
+      const { child, done } = spawnCli([
+        "a1",
+        "--session-id",
+        "s1",
+        "--timeout",
+        "60000",
+        ...target,
+      ]);
+      try {
+        const deadline = Date.now() + 10_000;
+        while (server.requests.length === 0) {
+          if (Date.now() > deadline)
+            throw new Error("the command never reached the server");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        const sentAt = Date.now();
+        child.kill(signal);
+        const run = await done;
+        expect(run).toMatchObject({ code, signal: null });
+        expect(Date.now() - sentAt).toBeLessThan(2_000);
+        expect(expectOneErrorLine(run)).toBe(
+          `notte-agent-stop: NotteAbortError: interrupted (${signal}), the request was aborted`,
+        );
+        // Aborted, not retried.
+        expect(server.requests).toHaveLength(1);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    },
+  );
 });
 
 describe("cli helpers", () => {
@@ -732,8 +815,12 @@ describe("cli helpers", () => {
       baseUrl: "https://x",
       timeoutMs: 10,
       maxRetries: 0,
+      allowInsecureHttp: false,
       output: "json",
     });
+    expect(
+      parseCliArgs(["a1", "--session-id", "s1", "--allow-insecure-http"]),
+    ).toMatchObject({ allowInsecureHttp: true });
     expect(parseCliArgs(["a1", "--session-id", "s1"])).toMatchObject({
       apiKey: undefined,
       baseUrl: undefined,

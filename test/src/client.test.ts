@@ -181,12 +181,15 @@ describe("agents.stop results", () => {
     }
   });
 
-  it("answers the same closed status when an agent is stopped twice", async () => {
+  it("a second stop of the same agent is the API's 404: only a running agent can be stopped", async () => {
     server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     const notte = client();
     const first = await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
-    const second = await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
-    expect(second).toEqual(first);
+    expect(first.status).toBe("closed");
+    const second = await rejectionOf(
+      notte.agents.stop({ agentId: "a1", sessionId: "s1" }),
+    );
+    expect(second).toBeInstanceOf(NotteNotFoundError);
   });
 
   it("handles 200 concurrent stops on one client", async () => {
@@ -758,10 +761,13 @@ describe("the fetch option", () => {
       },
     });
     await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
+    // Running again before each stop: a closed agent's stop is a 404.
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     await notte.raw.DELETE("/agents/{agent_id}/stop", {
       params: { path: { agent_id: "a1" }, query: { session_id: "s1" } },
     });
     notte.raw.use({ onRequest: () => undefined });
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     await notte.agents.stop({ agentId: "a1", sessionId: "s1" });
     // stop without middleware: the URL; raw, and stop while middleware is registered: the Request.
     expect(seen).toEqual([

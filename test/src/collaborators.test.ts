@@ -51,7 +51,8 @@ describe("a logger that rejects or throws changes nothing", () => {
 
       const { result, unhandled } = await withUnhandledRejections(async () => {
         const stopped = await notte.agents.stop(AGENT);
-        // A retry (warn line), then success.
+        // A retry (warn line), then success (of the agent running again: a closed one is a 404).
+        server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
         server.failNext({ status: 503 });
         const retried = await notte.agents.stop(AGENT);
         // Giving up (error line) on a 500 without retries.

@@ -6,7 +6,7 @@ const apiErrorFromResponse = (
   status: number,
   headers: Headers,
   body: unknown,
-) => apiError(status, headers, body, new Redactor("a-key-of-some-length"));
+) => apiError({ status, headers }, body, new Redactor("a-key-of-some-length"));
 
 describe("the error hierarchy", () => {
   const errorClasses = Object.entries(entry).filter(

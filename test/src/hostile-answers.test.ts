@@ -168,11 +168,14 @@ describe("body cap (maxResponseBytes)", () => {
     expect(refused).toBeInstanceOf(NotteResponseTooLargeError);
     expect((refused as NotteResponseTooLargeError).maxResponseBytes).toBe(50);
 
+    // The server did stop it: running again, as a closed agent's stop is a 404.
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "find a dog" });
     const allowed = await tiny.agents.stop(AGENT, {
       maxResponseBytes: 100_000,
     });
     expect(allowed.status).toBe("closed");
 
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "find a dog" });
     const perCall = await rejectionOf(
       client().agents.stop(AGENT, { maxResponseBytes: 50 }),
     );

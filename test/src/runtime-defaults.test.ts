@@ -56,6 +56,8 @@ describe("fetch is called as a plain function", () => {
       RAW_STOP,
     );
     expect(viaClient.response.status).toBe(200);
+    // Running again: a closed agent's stop is a 404.
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
     const perCall = strictFetch();
     const viaCall = await client().raw.DELETE("/agents/{agent_id}/stop", {
       ...RAW_STOP,

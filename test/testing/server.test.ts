@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startNotteTestServer } from "../../src/testing/index.js";
 import type {
+  NotteTestRequest,
   NotteTestServer,
   NotteTestServerOptions,
 } from "../../src/testing/index.js";
@@ -65,10 +66,13 @@ async function call(path: string, options: CallOptions = {}): Promise<Answer> {
   const res = await fetch(`${target.url}${path}`, init);
   const text = await res.text();
   const isJson = res.headers.get("content-type") === "application/json";
-  const json: unknown = isJson ? JSON.parse(text) : undefined;
+  // A HEAD answer carries the headers of a JSON body, not the body.
+  const json: unknown = isJson && text !== "" ? JSON.parse(text) : undefined;
   if (res.status === 200 || res.status === 422) {
     expect(isJson).toBe(true);
-    assertMatchesContract(res.status, json);
+    // A GET can only be answered 200 by the status route (the stop route takes DELETE).
+    const operation = init.method === "GET" ? "agent_status" : "agent_stop";
+    assertMatchesContract(res.status, json, operation);
   }
   return { status: res.status, headers: res.headers, text, json };
 }
@@ -80,7 +84,7 @@ function messageOf(answer: Answer): unknown {
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe("agent stop", () => {
-  it("closes an active agent, then answers the same closed status again", async () => {
+  it("closes an active agent; stopping it again is a 404 like an unknown agent's", async () => {
     const added = server.addAgent({
       agentId: "a1",
       sessionId: "s1",
@@ -103,10 +107,20 @@ describe("agent stop", () => {
     expect(body.closed_at).toMatch(ISO_DATE_TIME);
     expect(server.agent("a1")).toEqual(body);
 
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Notte: "you can only stop an agent if it is still running, otherwise a 404 error will
+    // be raised". The body is the unknown agent's: the API does not tell the two apart.
     const second = await call("/agents/a1/stop?session_id=s1");
-    expect(second.status).toBe(200);
-    expect(second.json).toEqual(body);
+    const unknown = await call("/agents/a2/stop?session_id=s1");
+    expect(second.status).toBe(404);
+    expect(second.json).toEqual({
+      message: "Agent not found",
+      detail: "Agent a1 not found in session s1",
+    });
+    expect(Object.keys(second.json as object)).toEqual(
+      Object.keys(unknown.json as object),
+    );
+    expect(second.headers.get("content-type")).toBe("application/json");
+    expect(server.agent("a1")).toEqual(body);
   });
 
   it("answers every documented field of a fully described agent within the contract", async () => {
@@ -132,7 +146,7 @@ describe("agent stop", () => {
     });
   });
 
-  it("keeps the closed_at of an agent added as closed", async () => {
+  it("an agent added as closed keeps its closed_at, and stopping it is a 404", async () => {
     server.addAgent({
       agentId: "c",
       sessionId: "s1",
@@ -141,7 +155,9 @@ describe("agent stop", () => {
       closedAt: "2025-01-02T03:04:05Z",
     });
     const answer = await call("/agents/c/stop?session_id=s1");
-    expect(answer.json).toMatchObject({
+    expect(answer.status).toBe(404);
+    expect(messageOf(answer)).toBe("Agent not found");
+    expect(server.agent("c")).toMatchObject({
       status: "closed",
       closed_at: "2025-01-02T03:04:05Z",
     });
@@ -273,6 +289,96 @@ describe("agent stop", () => {
   });
 });
 
+describe("agent status: GET /agents/{agent_id}", () => {
+  const get = { method: "GET" };
+
+  it("answers the agent's status, active then closed, whatever its session", async () => {
+    const added = server.addAgent({
+      agentId: "a1",
+      sessionId: "s1",
+      task: "find a dog",
+      success: true,
+    });
+    const active = await call("/agents/a1", get);
+    expect(active.status).toBe(200);
+    expect(active.headers.get("content-type")).toBe("application/json");
+    expect(active.json).toEqual(added);
+
+    expect((await call("/agents/a1/stop?session_id=s1")).status).toBe(200);
+    // The operation takes no session: a session_id in the query changes nothing.
+    for (const path of ["/agents/a1", "/agents/a1?session_id=other"]) {
+      const closed = await call(path, get);
+      expect(closed.status).toBe(200);
+      expect(closed.json).toEqual(server.agent("a1"));
+      expect(closed.json).toMatchObject({ status: "closed", session_id: "s1" });
+    }
+    // Reading the status changes nothing.
+    expect(server.agent("a1")?.closed_at).toMatch(ISO_DATE_TIME);
+  });
+
+  it("answers 404 { message } for an unknown agent, with the id decoded as one segment", async () => {
+    server.addAgent({ agentId: "a/b", sessionId: "s1", task: "t" });
+    const unknown = await call("/agents/nope", get);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toEqual({
+      message: "Agent not found",
+      detail: "Agent nope not found",
+    });
+    expect((await call("/agents/a%2Fb", get)).status).toBe(200);
+    expect((await call("/agents/a/b", get)).status).toBe(404);
+    expect((await call("/agents/", get)).status).toBe(404);
+  });
+
+  it("answers 401 without a valid key, before looking the agent up", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    for (const key of [null, "wrong"]) {
+      const answer = await call("/agents/a1", { ...get, key });
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get("www-authenticate")).toBe("Bearer");
+      expect(typeof messageOf(answer)).toBe("string");
+    }
+    expect((await call("/agents/nope", { ...get, key: "wrong" })).status).toBe(
+      401,
+    );
+  });
+
+  it("answers 405 with Allow: GET for other methods", async () => {
+    server.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    for (const method of ["DELETE", "POST", "PUT", "HEAD"]) {
+      const answer = await call("/agents/a1", { method });
+      expect(answer.status, method).toBe(405);
+      expect(answer.headers.get("allow")).toBe("GET");
+    }
+    expect(server.agent("a1")?.status).toBe("active");
+  });
+
+  it("shares the rate limit, the faults and the request log with the stop route", async () => {
+    const limited = await startExtra({
+      rateLimit: { limit: 2, windowMs: 60_000 },
+    });
+    limited.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    limited.failNext({ status: 503 });
+    const on = { ...get, on: limited };
+    const answers = [
+      await call("/agents/a1", on),
+      await call("/agents/a1", on),
+      await call("/agents/a1", on),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([503, 200, 429]);
+    expect(answers[1]?.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(answers[2]?.headers.get("retry-after")).not.toBeNull();
+    expect(limited.rateLimitedCount).toBe(1);
+    expect(
+      limited.requests.map((r) => [r.method, r.pathname, r.agentId, r.status]),
+    ).toEqual([
+      ["GET", "/agents/a1", "a1", 503],
+      ["GET", "/agents/a1", "a1", 200],
+      ["GET", "/agents/a1", "a1", 429],
+    ]);
+    expect(limited.requests[0]?.headers.authorization).toBe("[redacted]");
+  });
+});
+
 describe("rate limiting", () => {
   it("sends the rate-limit headers on every answer, counting down per key", async () => {
     const windowed = await startExtra({
@@ -322,8 +428,9 @@ describe("rate limiting", () => {
     const first = await call(path, { on: limited });
     const second = await call(path, { on: limited });
     const third = await call(path, { on: limited });
+    // The second stop finds the agent closed: a 404, counted like any answer.
     expect([first.status, second.status, third.status]).toEqual([
-      200, 200, 429,
+      200, 404, 429,
     ]);
     expect(first.headers.get("x-ratelimit-limit")).toBe("2");
     expect(first.headers.get("x-ratelimit-remaining")).toBe("1");
@@ -470,8 +577,9 @@ describe("faults", () => {
     started = performance.now();
     expect((await call(path)).status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-    // The queue is empty again: answered normally (no timing check, to stay robust on busy CI).
-    expect((await call(path)).status).toBe(200);
+    // The queue is empty again: answered normally (no timing check, to stay robust on busy CI):
+    // the agent is closed now, so the API's answer is a 404.
+    expect((await call(path)).status).toBe(404);
   });
 
   it("hangs until the client gives up", async () => {
@@ -583,6 +691,60 @@ describe("request log", () => {
     expect(JSON.stringify(server.requests)).not.toContain(server.apiKey);
   });
 
+  it("onRequestEnd gets each request once it is over, answered or not, with recordRequests off too", async () => {
+    const ended: NotteTestRequest[] = [];
+    const watched = await startExtra({
+      recordRequests: false,
+      onRequestEnd: (request) => {
+        ended.push(request);
+      },
+    });
+    watched.addAgent({ agentId: "a1", sessionId: "s1", task: "t" });
+    const on = { on: watched };
+    await call("/agents/a1/stop?session_id=s1", on);
+    await call("/agents/a1", { ...on, method: "GET", key: "wrong-key-123" });
+    watched.failNext({ drop: true });
+    await expect(call("/x", on)).rejects.toThrow();
+    const deadline = Date.now() + 5_000;
+    while (ended.length < 3 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(
+      ended.map((r) => [r.method, r.path, r.status, r.headers.authorization]),
+    ).toEqual([
+      ["DELETE", "/agents/a1/stop?session_id=s1", 200, "[redacted]"],
+      ["GET", "/agents/a1", 401, "[redacted]"],
+      ["DELETE", "/x", undefined, "[redacted]"],
+    ]);
+    expect(watched.requests).toHaveLength(0);
+    expect(watched.inFlight).toBe(0);
+  });
+
+  it("keeps serving whatever onRequestEnd throws or rejects with", async () => {
+    let calls = 0;
+    const throwing = await startExtra({
+      onRequestEnd: () => {
+        calls += 1;
+        throw new Error("a bug in the test's callback");
+      },
+    });
+    const rejecting = await startExtra({
+      onRequestEnd: async () => {
+        calls += 1;
+        throw new Error("an async bug");
+      },
+    });
+    for (const target of [throwing, rejecting, throwing]) {
+      expect((await call("/x", { on: target })).status).toBe(404);
+    }
+    const deadline = Date.now() + 5_000;
+    while (calls < 3 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(calls).toBe(3);
+    await expect(
+      startNotteTestServer({ onRequestEnd: "log" as never }),
+    ).rejects.toThrow(TypeError);
+  });
+
   it("can be turned off, and reset() clears agents, requests and faults", async () => {
     const quiet = await startExtra({ recordRequests: false });
     await call("/x", { on: quiet });
@@ -662,6 +824,7 @@ describe("options and lifecycle", () => {
 describe("contract checker", () => {
   it("knows the documented statuses and rejects bodies that break the contract", () => {
     expect(contractStatuses()).toEqual([200, 422]);
+    expect(contractStatuses("agent_status")).toEqual([200, 422]);
     const good = {
       agent_id: "a",
       session_id: "s",

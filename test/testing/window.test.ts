@@ -48,10 +48,10 @@ const sleep = (ms: number): Promise<void> =>
 describe("rate-limit window", () => {
   it("refuses past the limit with Retry-After and retry-after-ms, and opens again when the window ends", async () => {
     const server = await start({ rateLimit: { limit: 3, windowMs: 400 } });
-    const [id] = server.addAgents(1, "s1");
+    const ids = server.addAgents(5, "s1");
     const startedAt = Date.now();
     const answers: Response[] = [];
-    for (let i = 0; i < 4; i++) answers.push(await stop(server, id!, "s1"));
+    for (let i = 0; i < 4; i++) answers.push(await stop(server, ids[i]!, "s1"));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
     expect(answers.map((a) => a.headers.get("x-ratelimit-remaining"))).toEqual([
       "2",
@@ -75,7 +75,7 @@ describe("rate-limit window", () => {
     expect(server.rateLimitedCount).toBe(1);
 
     await sleep(Math.max(0, reset * 1000 - Date.now()) + 20);
-    const again = await stop(server, id!, "s1");
+    const again = await stop(server, ids[4]!, "s1");
     expect(again.status).toBe(200);
     expect(again.headers.get("x-ratelimit-remaining")).toBe("2");
     expect(Number(again.headers.get("x-ratelimit-reset"))).toBeGreaterThan(
