@@ -3,7 +3,11 @@
  * of it: the error classes, an answer's error by status, and the redaction of
  * the key from texts, bodies, headers and wrapped causes.
  */
-import type { LegacyAgentStatusResponse, ValidationError } from "./types.js";
+import type { components } from "../generated/notte-api.js";
+
+type ValidationError = components["schemas"]["ValidationError"];
+type LegacyAgentStatusResponse =
+  components["schemas"]["LegacyAgentStatusResponse"];
 
 // Each class's name under a key every copy of this package shares, so that an
 // error of the CommonJS build is an instance of the ES module build's classes.
@@ -78,14 +82,21 @@ export class NotteApiError extends NotteError {
   /** The `x-error-class` header, set when an operation failed while executing. */
   readonly errorClass: string | undefined;
 
-  /** @param message - default: the status and the server's own message, on one line */
+  /**
+   * @param message - default: the status and the server's own message, on one line
+   * @param options - `retryAfterMs`: kept by a 429's error
+   */
   constructor(
     status: number,
     headers: Headers,
     body: unknown,
     message?: string,
+    options?: { cause?: unknown; retryAfterMs?: number | undefined },
   ) {
-    super(message ?? describeAnswer(status, body));
+    super(
+      message ?? describeAnswer(status, body),
+      options?.cause === undefined ? {} : { cause: options.cause },
+    );
     this.status = status;
     this.headers = headers;
     this.body = body;
@@ -103,17 +114,22 @@ export class NottePermissionDeniedError extends NotteApiError {}
 export class NotteNotFoundError extends NotteApiError {}
 
 /**
- * A stop's 404 for an agent that is no longer running: Notte answers 404 to a
- * stop of a closed agent as to an unknown one, and `agents.status` then said
- * it is closed in that session. Still a `NotteNotFoundError`.
+ * A stop's 404 for an agent that is no longer running: Notte answers a stop
+ * of a closed agent 404, as it does an unknown one, and the one status request
+ * that followed said it is closed in that session. Still a `NotteNotFoundError`.
  */
 export class NotteAlreadyStoppedError extends NotteNotFoundError {
-  /** The agent's status, as `agents.status` answered it. */
+  /** The agent's status, as `agents.status` answered it (key redacted). */
   readonly agent: LegacyAgentStatusResponse;
 
   constructor(notFound: NotteNotFoundError, agent: LegacyAgentStatusResponse) {
-    const { status, headers, body, message } = notFound;
-    super(status, headers, body, `${message} (the agent is already stopped)`);
+    const { status, headers, body } = notFound;
+    super(
+      status,
+      headers,
+      body,
+      `${status} agent ${agent.agent_id} is already stopped`,
+    );
     this.agent = agent;
   }
 }
@@ -137,15 +153,9 @@ export class NotteRateLimitError extends NotteApiError {
   /** How long the API asked to wait, in milliseconds, when it said so. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    status: number,
-    headers: Headers,
-    body: unknown,
-    message?: string,
-    retryAfterMs?: number,
-  ) {
-    super(status, headers, body, message);
-    this.retryAfterMs = retryAfterMs;
+  constructor(...args: ConstructorParameters<typeof NotteApiError>) {
+    super(...args);
+    this.retryAfterMs = args[4]?.retryAfterMs;
   }
 }
 
@@ -171,10 +181,7 @@ export class NotteResponseTooLargeError extends NotteApiError {
   }
 }
 
-type ApiErrorClass = new (
-  ...args: ConstructorParameters<typeof NotteRateLimitError>
-) => NotteApiError;
-const CLASS_BY_STATUS: Partial<Record<number, ApiErrorClass>> = {
+const CLASS_BY_STATUS: Partial<Record<number, typeof NotteApiError>> = {
   401: NotteAuthenticationError,
   403: NottePermissionDeniedError,
   404: NotteNotFoundError,
@@ -192,7 +199,11 @@ export function apiError(
   answer: { status: number; headers: Headers },
   body: unknown,
   redactor: Redactor,
-  extra: { retryAfterMs?: number | undefined; message?: string } = {},
+  extra: {
+    retryAfterMs?: number | undefined;
+    message?: string;
+    cause?: unknown;
+  } = {},
 ): NotteApiError {
   const { status } = answer;
   const ErrorClass =
@@ -205,7 +216,7 @@ export function apiError(
     redactor.headers(answer.headers),
     safe,
     message,
-    extra.retryAfterMs,
+    extra,
   );
 }
 
@@ -251,13 +262,18 @@ export class Redactor {
   readonly #pattern: RegExp;
 
   constructor(key: string) {
-    // The key as written, and JSON-escaped (a body may quote it).
-    const forms = [key, JSON.stringify(key).slice(1, -1)].map((form) =>
+    // The key as written, JSON-escaped (a body may quote it) and percent-encoded (a URL may hold it).
+    const forms = [
+      key,
+      JSON.stringify(key).slice(1, -1),
+      encodeURIComponent(key),
+    ];
+    const escaped = [...new Set(forms)].map((form) =>
       form.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"),
     );
     const alone = (form: string): string =>
       key.length < 8 ? `(?<![A-Za-z0-9])${form}(?![A-Za-z0-9])` : form;
-    this.#pattern = new RegExp(forms.map(alone).join("|"), "g");
+    this.#pattern = new RegExp(escaped.map(alone).join("|"), "g");
   }
 
   /** `text` with each occurrence of the key replaced by `[redacted]`. */
@@ -366,7 +382,12 @@ export class Redactor {
 
 /** True for a plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  try {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    // Array.isArray throws for a revoked Proxy.
+    return false;
+  }
 }
 
 /** `String(value)`, or its `[object …]` tag when converting it throws. */

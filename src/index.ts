@@ -8,12 +8,14 @@ export {
   NotteClient,
   type Agents,
   type NottePromise,
-  type NotteRawClient,
-  type StopManyOptions,
-  type StopManyProgress,
-  type StopManyResult,
   type WithResponse,
 } from "./client.js";
+export type { NotteRawClient } from "./raw.js";
+export type {
+  StopManyOptions,
+  StopManyProgress,
+  StopManyResult,
+} from "./batch.js";
 /** Middleware for `notte.raw.use()`: openapi-fetch's own type. */
 export type { Middleware as NotteMiddleware } from "openapi-fetch";
 export type {

@@ -1,7 +1,7 @@
 /**
  * The options of the client and of each call, and the one checker they all go
- * through: unknown names (with the likely intended one), ranges, headers that
- * `fetch` refuses or the client sets itself, signals, the logger.
+ * through: unknown names (naming the likely one), ranges, headers that `fetch`
+ * refuses or the client sets itself, signals, the logger, the base URL.
  */
 import {
   isRecord,
@@ -12,7 +12,7 @@ import {
 
 /**
  * The `fetch` the client sends through; the global `fetch` fits. Called as a
- * plain function, once per attempt, with an init holding the attempt's
+ * plain function once per attempt, with an init holding the attempt's
  * `signal`: `fetch(url, init)` for `agents` calls while no middleware is
  * registered, else `fetch(request, { signal })` with the `Request`
  * openapi-fetch built. Forward both unchanged.
@@ -25,10 +25,7 @@ export type FetchLike = (
 /** How much the client tells its logger; `"off"` (the default) tells nothing. */
 export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
 
-/**
- * Where the client's log lines go; `console` fits. Lines never hold the API
- * key. A method may be async: a rejection, like a throw, changes nothing.
- */
+/** Where log lines go; `console` fits. Lines never hold the API key; a throw or rejection changes nothing. */
 export interface NotteLogger {
   error(message: string, details?: Record<string, unknown>): unknown;
   warn(message: string, details?: Record<string, unknown>): unknown;
@@ -36,7 +33,7 @@ export interface NotteLogger {
   debug(message: string, details?: Record<string, unknown>): unknown;
 }
 
-/** Options of `new NotteClient(options)`. Every one is optional; an unknown name is a `NotteConfigError`. */
+/** Options of `new NotteClient(options)`, all optional; an unknown name is a `NotteConfigError`. */
 export interface NotteClientOptions {
   /** The API key. Default: `NOTTE_API_KEY`; required one way or the other. */
   apiKey?: string | undefined;
@@ -44,11 +41,11 @@ export interface NotteClientOptions {
   baseUrl?: string | undefined;
   /** Limit of each attempt, and of each wait the API asks for, in milliseconds. Default 60000. */
   timeoutMs?: number | undefined;
-  /** Retries after the first attempt (0 to 10). Default 2. */
+  /** Retries after the first attempt, 0 to 10. Default 2. */
   maxRetries?: number | undefined;
   /** Largest answer body read, in bytes. Default 10 MiB. */
   maxResponseBytes?: number | undefined;
-  /** `"wait"` (default): hold attempts back while the API's rate-limit window is closed. `"ignore"`: send at once. */
+  /** `"wait"` (default): hold attempts back while the API's rate-limit window is closed; `"ignore"`: never. */
   rateLimit?: "wait" | "ignore" | undefined;
   /** The `fetch` to send with. Default: the global `fetch`. */
   fetch?: FetchLike | undefined;
@@ -64,9 +61,9 @@ export interface NotteClientOptions {
   logLevel?: LogLevel | undefined;
 }
 
-/** Options of one call; each overrides the client's setting for that call. An unknown name is a `NotteInvalidRequestError`. */
+/** Options of one call, each overriding the client's for that call; an unknown name is a `NotteInvalidRequestError`. */
 export interface RequestOptions {
-  /** Ends the whole call (every attempt and every wait) at once; nothing is retried after it fires. */
+  /** Ends the whole call (every attempt and wait) at once; nothing is retried after it fires. */
   signal?: AbortSignal | undefined;
   /** Limit of each attempt of this call, and of each wait the API asks for, in milliseconds. */
   timeoutMs?: number | undefined;
@@ -74,71 +71,16 @@ export interface RequestOptions {
   maxRetries?: number | undefined;
   /** Largest answer body read for this call, in bytes. */
   maxResponseBytes?: number | undefined;
-  /** `Idempotency-Key` of a stop (default: a random UUID, the same across retries). */
+  /** `Idempotency-Key` of a stop. Default: a random UUID, the same for every retry. */
   idempotencyKey?: string | undefined;
   /** Extra headers for this call. */
   headers?: Record<string, string> | undefined;
 }
 
-/** A client's settled configuration: checked once, used by every call. */
-export interface Config {
-  readonly baseUrl: string;
-  readonly timeoutMs: number;
-  readonly maxRetries: number;
-  readonly maxResponseBytes: number;
-  readonly fetch: FetchLike;
-  readonly waitForRateLimit: boolean;
-  /** Headers of every request, the key's among them. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly redactor: Redactor;
-  readonly log: Log;
-  /** What {@link readCallOptions} gives a call that passes no options. */
-  readonly defaults: ReturnType<typeof readCallOptions>;
-}
-
-/** The limits of one call (all its attempts and waits). */
-export interface CallLimits {
-  readonly timeoutMs: number;
-  readonly maxRetries: number;
-  readonly maxResponseBytes: number;
-  readonly signal: AbortSignal | undefined;
-  readonly fetch: FetchLike;
-}
-
-/**
- * One optional function per level, present only when that level is enabled:
- * `log.debug?.(…)` builds nothing when it is off.
- */
-export interface Log {
-  readonly error?: LogLine;
-  readonly warn?: LogLine;
-  readonly info?: LogLine;
-  readonly debug?: LogLine;
-}
 type LogLine = (message: string, details?: Record<string, unknown>) => void;
 
-const LOG_LEVELS = ["off", "error", "warn", "info", "debug"] as const;
-const CLIENT_OPTIONS = [
-  "apiKey",
-  "baseUrl",
-  "timeoutMs",
-  "maxRetries",
-  "maxResponseBytes",
-  "rateLimit",
-  "fetch",
-  "headers",
-  "requestOrigin",
-  "allowInsecureHttp",
-  "logger",
-  "logLevel",
-];
-/** The names of the per-call options that override the client's limits. */
-export const LIMIT_OPTIONS = [
-  "signal",
-  "timeoutMs",
-  "maxRetries",
-  "maxResponseBytes",
-];
+/** A client's configuration, checked once and used by every call. */
+export type Config = ReturnType<typeof resolveConfig>;
 
 /** The defaults of the client's options, and of `stopMany`'s concurrency. */
 export const DEFAULTS = {
@@ -151,17 +93,40 @@ export const DEFAULTS = {
   concurrency: 8,
 };
 
-/**
- * `[min, max, whole]` of each numeric option. setTimeout fires at once past
- * 2^31 - 1 ms; more than 10 retries is a loop, not a policy.
- */
+/** `[min, max, whole]` of each number option: `setTimeout` fires at once past 2^31 − 1 ms; more than 10 retries is a loop. */
 export const RANGES = {
-  timeoutMs: [1, 2_147_483_647, false],
+  timeoutMs: [1, 2 ** 31 - 1, false],
   maxRetries: [0, 10, true],
   maxResponseBytes: [1, Number.MAX_SAFE_INTEGER, true],
   concurrency: [1, 64, true],
 } satisfies Record<string, [number, number, boolean]>;
 
+/** The per-call options that bound a call. */
+export const LIMIT_OPTIONS = [
+  "signal",
+  "timeoutMs",
+  "maxRetries",
+  "maxResponseBytes",
+];
+const LOG_LEVELS = ["off", "error", "warn", "info", "debug"] as const;
+const CLIENT_OPTIONS = [
+  ...[
+    "apiKey",
+    "baseUrl",
+    "timeoutMs",
+    "maxRetries",
+    "maxResponseBytes",
+    "rateLimit",
+  ],
+  ...[
+    "fetch",
+    "headers",
+    "requestOrigin",
+    "allowInsecureHttp",
+    "logger",
+    "logLevel",
+  ],
+];
 /** Headers the client sets itself, and the option to use instead. */
 const CLIENT_HEADERS: Record<string, string> = {
   authorization: "apiKey",
@@ -171,19 +136,13 @@ const CLIENT_HEADERS: Record<string, string> = {
   "idempotency-key": "idempotencyKey",
 };
 // Headers fetch refuses (undici, some only once the request is under way).
-const FETCH_REFUSED_HEADERS = new Set([
-  "connection",
-  "content-length",
-  "expect",
-  "host",
-  "keep-alive",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+const REFUSED_BY_FETCH = new Set(
+  "connection content-length expect host keep-alive te trailer transfer-encoding upgrade".split(
+    " ",
+  ),
+);
 
-/** How an option check fails: a `NotteConfigError` in the constructor, a `NotteInvalidRequestError` per call. */
+/** How a check fails: a `NotteConfigError` naming the option in the constructor, a `NotteInvalidRequestError` per call. */
 export type Fail = (message: string, option?: string) => never;
 const failConfig: Fail = (message, option) => {
   throw new NotteConfigError(message, option === undefined ? {} : { option });
@@ -194,67 +153,67 @@ export const failRequest: Fail = (message) => {
 };
 
 /**
- * Checks the client's options once and settles every default (the
- * environment is read only for an option not given, and never throws).
+ * Checks the client's options once and settles every default. The environment
+ * is read only for an option not given, and where it cannot be read (a
+ * browser, Workers, Deno without `--allow-env`) it counts as unset.
  *
  * @throws NotteConfigError naming the option, when one is unknown or unusable
  */
-export function resolveConfig(given: unknown, version: string): Config {
+export function resolveConfig(given: unknown, version: string) {
   const options = readOptions(
     given ?? {},
     CLIENT_OPTIONS,
     "NotteClient options",
     failConfig,
   ) as NotteClientOptions;
-  const apiKey = options.apiKey ?? readEnv("NOTTE_API_KEY");
-  if (apiKey === undefined || apiKey === "") {
+  const apiKey =
+    options.apiKey === undefined ? readEnv("NOTTE_API_KEY") : options.apiKey;
+  if (apiKey === undefined || apiKey === "")
     failConfig("No API key: pass apiKey or set NOTTE_API_KEY", "apiKey");
-  }
   // It goes into a header; a stray space or newline is a copy-paste accident. Never echo it.
   if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey)) {
     failConfig("The API key must be printable ASCII without spaces", "apiKey");
   }
-  const redactor = new Redactor(apiKey);
   const fetch = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
   if (typeof fetch !== "function")
     failConfig("No global fetch: pass fetch", "fetch");
-  const { rateLimit = "wait", logger, logLevel = "off" } = options;
-  const { allowInsecureHttp = false } = options;
-  if (typeof allowInsecureHttp !== "boolean") {
-    failConfig("allowInsecureHttp must be true or false", "allowInsecureHttp");
-  }
-  if (rateLimit !== "wait" && rateLimit !== "ignore") {
+  const {
+    rateLimit = "wait",
+    logger,
+    logLevel = "off",
+    allowInsecureHttp = false,
+  } = options;
+  if (rateLimit !== "wait" && rateLimit !== "ignore")
     failConfig('rateLimit must be "wait" or "ignore"', "rateLimit");
-  }
-  if (!LOG_LEVELS.includes(logLevel)) {
+  if (!LOG_LEVELS.includes(logLevel))
     failConfig(`logLevel must be one of ${LOG_LEVELS.join(", ")}`, "logLevel");
-  }
-  if (logger !== undefined && !isLogger(logger)) {
+  if (logger !== undefined && !isLogger(logger))
     failConfig("logger needs error, warn, info and debug functions", "logger");
-  }
-  const config = {
+  if (typeof allowInsecureHttp !== "boolean")
+    failConfig("allowInsecureHttp must be true or false", "allowInsecureHttp");
+  const number = (name: keyof typeof RANGES): number =>
+    checkNumber(
+      options[name as keyof NotteClientOptions] ?? DEFAULTS[name],
+      name,
+      failConfig,
+    );
+  const redactor = new Redactor(apiKey);
+  const limits = {
+    timeoutMs: number("timeoutMs"),
+    maxRetries: number("maxRetries"),
+    maxResponseBytes: number("maxResponseBytes"),
+    signal: undefined as AbortSignal | undefined,
+    fetch,
+  };
+  const origin = options.requestOrigin ?? "notte-api-client";
+  return {
+    // An empty variable counts as unset, as shells and .env files leave them.
     baseUrl: checkBaseUrl(
-      // An empty variable counts as unset, as shells and .env files leave them.
       options.baseUrl ?? (readEnv("NOTTE_API_URL") || DEFAULTS.baseUrl),
       allowInsecureHttp,
     ),
-    timeoutMs: checkNumber(
-      options.timeoutMs ?? DEFAULTS.timeoutMs,
-      "timeoutMs",
-      failConfig,
-    ),
-    maxRetries: checkNumber(
-      options.maxRetries ?? DEFAULTS.maxRetries,
-      "maxRetries",
-      failConfig,
-    ),
-    maxResponseBytes: checkNumber(
-      options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
-      "maxResponseBytes",
-      failConfig,
-    ),
-    fetch,
     waitForRateLimit: rateLimit === "wait",
+    /** Headers of every request, the key's among them. */
     headers: {
       ...checkHeaders(options.headers ?? {}, failConfig),
       authorization: `Bearer ${apiKey}`,
@@ -262,28 +221,25 @@ export function resolveConfig(given: unknown, version: string): Config {
       "x-notte-sdk-version": version,
       "x-notte-request-origin": checkHeaderValue(
         "x-notte-request-origin",
-        options.requestOrigin ?? "notte-api-client",
+        origin,
         failConfig,
         "requestOrigin",
       ),
     },
     redactor,
     log: createLog(logger, logLevel, redactor),
+    /** What a call that passes no options gets: built once. */
+    defaults: {
+      options: {} as Readonly<Record<string, unknown>>,
+      limits,
+      headers: {},
+    },
   };
-  const { timeoutMs, maxRetries, maxResponseBytes } = config;
-  const limits = {
-    timeoutMs,
-    maxRetries,
-    maxResponseBytes,
-    fetch,
-    signal: undefined,
-  };
-  return { ...config, defaults: { options: {}, limits, headers: {} } };
 }
 
 /**
- * A call's options, read once and checked: the names in `known` and no
- * other, each overriding the client's limits, and its extra headers.
+ * A call's options (`undefined`: none), the names in `known` and no other,
+ * each checked and overriding the client's limits.
  *
  * @param what - how messages name the options (`"agents.stop options"`)
  * @throws NotteInvalidRequestError naming the option, when one is unknown or unusable
@@ -293,26 +249,24 @@ export function readCallOptions(
   known: readonly string[],
   what: string,
   config: Config,
-): {
-  options: Record<string, unknown>;
-  limits: CallLimits;
-  headers: Record<string, string>;
-} {
-  // Most calls pass no options: the client's limits, built once.
+): Config["defaults"] {
   if (given === undefined) return config.defaults;
   const options = readOptions(given, known, what, failRequest);
-  const number = (name: keyof typeof RANGES, fallback: number): number =>
+  const { limits } = config.defaults;
+  const number = (
+    name: "timeoutMs" | "maxRetries" | "maxResponseBytes",
+  ): number =>
     options[name] === undefined
-      ? fallback
+      ? limits[name]
       : checkNumber(options[name], name, failRequest);
   return {
     options,
     limits: {
-      timeoutMs: number("timeoutMs", config.timeoutMs),
-      maxRetries: number("maxRetries", config.maxRetries),
-      maxResponseBytes: number("maxResponseBytes", config.maxResponseBytes),
+      timeoutMs: number("timeoutMs"),
+      maxRetries: number("maxRetries"),
+      maxResponseBytes: number("maxResponseBytes"),
       signal: checkSignal(options.signal),
-      fetch: config.fetch,
+      fetch: limits.fetch,
     },
     headers:
       options.headers === undefined
@@ -322,8 +276,9 @@ export function readCallOptions(
 }
 
 /**
- * A shallow copy of an options object, read once (a getter runs once; one
- * that throws fails cleanly), whose every name is in `known`.
+ * The options `known` of an object, each read once, getters (a class's too)
+ * included; a getter or Proxy that throws fails cleanly, and so does a name
+ * of its own that is not known, naming the likely one.
  */
 function readOptions(
   value: unknown,
@@ -332,28 +287,34 @@ function readOptions(
   fail: Fail,
 ): Record<string, unknown> {
   if (!isRecord(value)) fail(`${what} must be an object`);
-  let copy: Record<string, unknown> = {};
+  const read: Record<string, unknown> = {};
   try {
-    copy = { ...value };
-  } catch {
+    for (const name of Object.keys(value)) {
+      if (!known.includes(name)) {
+        const near = closestName(name, known);
+        fail(
+          `${what}: unknown option ${JSON.stringify(name)}${near ? ` (did you mean ${near}?)` : ""}`,
+          name,
+        );
+      }
+    }
+    for (const name of known)
+      if (value[name] !== undefined) read[name] = value[name];
+  } catch (error) {
+    if (
+      error instanceof NotteConfigError ||
+      error instanceof NotteInvalidRequestError
+    )
+      throw error;
     fail(`${what} could not be read`);
   }
-  for (const name of Object.keys(copy)) {
-    if (!known.includes(name)) {
-      const near = closestName(name, known);
-      fail(
-        `${what}: unknown option ${JSON.stringify(name)}${near ? ` (did you mean ${near}?)` : ""}`,
-        name,
-      );
-    }
-  }
-  return copy;
+  return read;
 }
 
 /**
- * The name of `known` that `name` most likely meant, or `undefined`: the same
- * letters in another case or with `_`/`-` (`agent_id` for `agentId`), a
- * prefix (`timeout` for `timeoutMs`), or at most two letters off.
+ * The name of `known` that `name` most likely meant: the same letters in
+ * another case or with `_`/`-` (`agent_id` for `agentId`), a part (`timeout`
+ * for `timeoutMs`), or at most two letters off.
  */
 export function closestName(
   name: string,
@@ -362,19 +323,18 @@ export function closestName(
   const plain = (text: string): string =>
     text.toLowerCase().replace(/[-_]/g, "");
   const wanted = plain(name);
-  let best: string | undefined;
-  let bestDistance = 3;
+  let best: [string | undefined, number] = [undefined, 3];
   for (const candidate of known) {
     const other = plain(candidate);
     const distance =
       other === wanted
         ? 0
-        : wanted.length >= 4 && other.startsWith(wanted)
+        : wanted.length > 3 && other.includes(wanted)
           ? 1
           : editDistance(wanted, other);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+    if (distance < best[1]) best = [candidate, distance];
   }
-  return best;
+  return best[0];
 }
 
 function editDistance(a: string, b: string): number {
@@ -382,15 +342,16 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
     for (let j = 1; j <= b.length; j++) {
+      const substitution = (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
       next[j] = Math.min(
-        (row[j] as number) + 1,
-        (next[j - 1] as number) + 1,
-        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        substitution,
       );
     }
     row = next;
   }
-  return row[b.length] as number;
+  return row[b.length] ?? 0;
 }
 
 /** `value` when it is a number within the option's range, else a failure naming the range. */
@@ -425,35 +386,38 @@ export function checkHeaders(
   let entries: [string, unknown][] | undefined;
   try {
     // A plain object only: a Headers or Map would pass isRecord with no entries.
-    if (
+    const plain =
       isRecord(value) &&
-      [Object.prototype, null].includes(Object.getPrototypeOf(value))
-    )
-      entries = Object.entries(value);
+      [Object.prototype, null].includes(Object.getPrototypeOf(value));
+    if (plain) entries = Object.entries(value);
   } catch {}
   if (entries === undefined) fail("headers must be a plain object", "headers");
   // No prototype: a header named `__proto__` stays a header.
   const checked: Record<string, string> = Object.create(null);
   for (const [name, headerValue] of entries) {
-    const lower = name.toLowerCase();
-    const instead = CLIENT_HEADERS[lower];
+    const instead = CLIENT_HEADERS[name.toLowerCase()];
     if (instead !== undefined) {
       fail(
         `header ${JSON.stringify(name)} is set by the client${instead && ` (use ${instead})`}`,
         "headers",
       );
     }
-    checked[lower] = checkHeaderValue(name, headerValue, fail, "headers");
+    checked[name.toLowerCase()] = checkHeaderValue(
+      name,
+      headerValue,
+      fail,
+      "headers",
+    );
   }
   return checked;
 }
 
 /** Whether `fetch` refuses to send a header of this name. */
 export function isRefusedByFetch(name: string): boolean {
-  return FETCH_REFUSED_HEADERS.has(name.toLowerCase());
+  return REFUSED_BY_FETCH.has(name.toLowerCase());
 }
 
-/** The value, when `name: value` can be sent; else a failure naming the header. */
+/** The value, when `name: value` can be sent; else a failure naming the header (never its value). */
 export function checkHeaderValue(
   name: string,
   value: unknown,
@@ -463,31 +427,29 @@ export function checkHeaderValue(
   if (isRefusedByFetch(name))
     fail(`header ${JSON.stringify(name)} is refused by fetch`, option);
   try {
-    // The Headers class is the judge of what fetch will accept.
+    // The Headers class is the judge of what fetch accepts.
     if (typeof value === "string" && new Headers([[name, value]])) return value;
   } catch {}
   return fail(`header ${JSON.stringify(name)} is invalid`, option);
 }
 
 /** `signal` when it is undefined or shaped like an abort signal (other realms and polyfills pass). */
-export function checkSignal(signal: unknown): AbortSignal | undefined {
+function checkSignal(signal: unknown): AbortSignal | undefined {
   let usable = signal === undefined;
   try {
+    const fields = isRecord(signal)
+      ? [signal.aborted, signal.addEventListener, signal.removeEventListener]
+      : [];
     usable ||=
-      isRecord(signal) &&
-      typeof signal.aborted === "boolean" &&
-      typeof signal.addEventListener === "function" &&
-      typeof signal.removeEventListener === "function";
+      typeof fields[0] === "boolean" &&
+      typeof fields[1] === "function" &&
+      typeof fields[2] === "function";
   } catch {}
   if (!usable) failRequest("signal must be an AbortSignal");
   return signal as AbortSignal | undefined;
 }
 
-/**
- * Calls a collaborator's function (a logger, a progress callback) so that
- * nothing it does reaches the caller: a throw is swallowed, and so is the
- * rejection of what it returns.
- */
+/** Calls a collaborator's function (a logger, a callback) so that no throw or rejection of it reaches the caller. */
 export function callQuietly(call: () => unknown): void {
   try {
     const returned = call() as { then?: unknown } | null | undefined;
@@ -503,35 +465,36 @@ function createLog(
   logger: NotteLogger | undefined,
   level: LogLevel,
   redactor: Redactor,
-): Log {
-  const rank = LOG_LEVELS.indexOf(level);
-  const log: Record<string, LogLine> = {};
-  LOG_LEVELS.forEach((name, at) => {
-    if (logger && name !== "off" && at <= rank) {
-      log[name] = (message, details) =>
-        callQuietly(() =>
-          logger[name](
-            redactor.text(`[notte] ${message}`),
-            redactor.json(details),
-          ),
-        );
-    }
-  });
-  return log;
+): Partial<Record<Exclude<LogLevel, "off">, LogLine>> {
+  const log: Partial<Record<Exclude<LogLevel, "off">, LogLine>> = {};
+  for (const name of LOG_LEVELS.slice(
+    1,
+    LOG_LEVELS.indexOf(level) + 1,
+  ) as Exclude<LogLevel, "off">[]) {
+    log[name] = (message, details) =>
+      callQuietly(() =>
+        logger?.[name](
+          redactor.text(`[notte] ${message}`),
+          redactor.json(details),
+        ),
+      );
+  }
+  return logger ? log : {};
 }
 
 function isLogger(value: unknown): value is NotteLogger {
   try {
     return (
       isRecord(value) &&
-      LOG_LEVELS.every((l) => l === "off" || typeof value[l] === "function")
+      LOG_LEVELS.every(
+        (level) => level === "off" || typeof value[level] === "function",
+      )
     );
   } catch {
     return false;
   }
 }
 
-/** An environment variable, or `undefined` where there is none or it may not be read (Deno without `--allow-env`). */
 function readEnv(name: string): string | undefined {
   try {
     return globalThis.process?.env?.[name];
@@ -540,10 +503,7 @@ function readEnv(name: string): string | undefined {
   }
 }
 
-/**
- * The base URL, normalised (no trailing slash). Messages echo only its
- * origin, never the whole string, in case it holds a secret.
- */
+/** The base URL without a trailing slash. Messages echo only its origin, in case the rest holds a secret. */
 function checkBaseUrl(value: unknown, allowInsecureHttp: boolean): string {
   const url =
     typeof value === "string" && URL.canParse(value)
@@ -563,16 +523,12 @@ function checkBaseUrl(value: unknown, allowInsecureHttp: boolean): string {
   }
   // localhost, 127.0.0.0/8 and [::1]: traffic that never leaves the machine.
   const loopback =
-    /^(.+\.)?localhost$|^\[::1\]$|^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-  if (
-    url.protocol === "http:" &&
-    !allowInsecureHttp &&
-    !loopback.test(url.hostname)
-  ) {
-    failConfig(
-      `baseUrl ${url.origin} would send the key unencrypted: use https, or allowInsecureHttp`,
-      "allowInsecureHttp",
+    /^(.+\.)?localhost$|^\[::1\]$|^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(
+      url.hostname,
     );
+  if (url.protocol === "http:" && !allowInsecureHttp && !loopback) {
+    const message = `baseUrl ${url.origin} would send the key unencrypted: use https, or allowInsecureHttp`;
+    failConfig(message, "allowInsecureHttp");
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }

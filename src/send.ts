@@ -1,9 +1,9 @@
 /**
  * The attempt loop: one call, from the first wait for the rate-limit window to
  * the last answer. Each attempt is one openapi-fetch call (so middleware runs
- * once per attempt), raced against its timer and the caller's signal, with
- * every body read under the size cap; between attempts the retry policy
- * decides, and no wait the API asks for is longer than the call allows.
+ * once per attempt), raced against its timer and the caller's signal, every
+ * body read under the size cap; between attempts the retry policy decides,
+ * and no wait the API asks for is longer than the call's `timeoutMs`.
  */
 import {
   apiError,
@@ -20,36 +20,51 @@ import {
   type Redactor,
 } from "./errors.js";
 import {
-  ignore,
-  isRefusedByFetch,
-  type CallLimits,
-  type Config,
-} from "./options.js";
-import {
   isRetryableStatus,
   retryDelay,
   serverDelayMs,
   type RateWindow,
 } from "./policy.js";
 
+/** The limits of one call: all its attempts and waits. */
+export interface CallLimits {
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly maxResponseBytes: number;
+  /** The caller's signal: it ends the whole call. */
+  readonly signal: AbortSignal | undefined;
+  readonly fetch: (
+    input: string | Request,
+    init: RequestInit & { signal: AbortSignal },
+  ) => Promise<Response>;
+}
+
+type LogLine =
+  ((message: string, details?: Record<string, unknown>) => void) | undefined;
+
 /** What every call of one client shares. */
 export interface Shared {
-  readonly config: Config;
+  readonly config: {
+    readonly baseUrl: string;
+    readonly redactor: Redactor;
+    /** One function per enabled level, none for the others. */
+    readonly log: {
+      readonly error?: LogLine;
+      readonly warn?: LogLine;
+      readonly info?: LogLine;
+      readonly debug?: LogLine;
+    };
+  };
   /** `undefined` with `rateLimit: "ignore"`. */
   readonly window: RateWindow | undefined;
-  /** The middleware registered on the client (openapi-fetch's own list holds the same). */
+  /** The middleware registered on the client (openapi-fetch's list holds the same). */
   readonly middleware: readonly object[];
 }
 
-/** One attempt: an openapi-fetch call, given the `fetch` of that attempt. */
-type Attempt<R> = (
-  fetch: (request: Request) => Promise<Response>,
-) => Promise<R>;
-
 /**
- * What openapi-fetch builds as its `Request` for a call no middleware will
- * see: the URL and init only, so that `fetch` builds the attempt's one real
- * `Request` (instead of a copy of openapi-fetch's carrying the signal).
+ * What openapi-fetch builds as its `Request` for a call no middleware sees:
+ * the URL and init only, so that `fetch` builds the attempt's one real
+ * `Request` instead of copying openapi-fetch's to add the signal.
  */
 export class PlainRequest {
   constructor(
@@ -69,163 +84,96 @@ const ANSWERED = 2; // middleware onResponse, the body, openapi-fetch parsing
 
 /**
  * Sends one call and returns its final answer: openapi-fetch's result and,
- * when `typed`, the success body's text (`run` must then use `parseAs:
- * "stream"`); a `typed` call's final answer that is not a success is thrown
- * as its `NotteApiError`.
+ * when `typed` (`run` then uses `parseAs: "stream"`), the success body's
+ * text; a `typed` call's final answer that is not a success is thrown as its
+ * `NotteApiError`.
  *
+ * @param run - one attempt: an openapi-fetch call with the given `fetch`
  * @throws NotteError only
  */
 export async function send<R extends { response: Response; error?: unknown }>(
   shared: Shared,
   limits: CallLimits,
-  run: Attempt<R>,
+  run: (fetch: (request: Request) => Promise<Response>) => Promise<R>,
   typed: boolean,
 ): Promise<{ result: R; text: string }> {
   const { config, window } = shared;
   const { redactor, log } = config;
   const { signal, timeoutMs, maxRetries, maxResponseBytes, fetch } = limits;
   const prefix = `${config.baseUrl}/`;
-  let abortError: NotteAbortError | undefined;
-  const aborted = (): NotteAbortError =>
-    (abortError ??= new NotteAbortError({ cause: signal?.reason }));
-  // Ends what is under way: the attempt's race, or a wait.
+  let aborted: NotteAbortError | undefined;
+  // Ends what is under way (the attempt's race, or a wait) with the call's error.
   let interrupt: ((reason: NotteError) => void) | undefined;
+  const onAbort = (): void => {
+    let cause: unknown;
+    try {
+      cause = signal?.reason;
+    } catch {}
+    aborted ??= new NotteAbortError({ cause });
+    interrupt?.(aborted);
+  };
+  /** Waits `ms`, or until `until` settles; the caller's abort ends it. */
   const pause = (ms: number, until?: Promise<void>): Promise<void> =>
     new Promise<void>((resolve, reject) => {
+      const done = (): void => (clearTimeout(timer), resolve());
       const timer = setTimeout(done, ms);
       until?.then(done);
       interrupt = (reason) => (clearTimeout(timer), reject(reason));
-      if (abortError) interrupt(abortError);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
+      if (aborted) interrupt(aborted);
     }).finally(() => (interrupt = undefined));
 
-  if (signal?.aborted) throw aborted();
   let unwatch: (() => void) | undefined;
   try {
-    unwatch = signal && watchAbort(signal, () => interrupt?.(aborted()));
+    if (signal?.aborted) onAbort();
+    unwatch = signal && watchAbort(signal, onAbort);
   } catch (cause) {
     throw new NotteInvalidRequestError("signal must be an AbortSignal", {
       cause,
     });
   }
+  if (aborted) throw aborted;
   try {
+    let last: { failure?: NotteError; result?: R; text: string } | undefined;
     for (let retry = 0; ; retry++) {
-      if (window) await waitForWindow(window);
-      const controller = new AbortController();
-      let stage = BUILDING;
-      let answer: Response | undefined;
-      let result: R | undefined;
-      let text = "";
-      let failure: NotteError | undefined;
-      const timer = setTimeout(
-        () => interrupt?.(new NotteTimeoutError(timeoutMs)),
-        timeoutMs,
-      );
-      const attemptFetch = async (
-        request: Request | PlainRequest,
-      ): Promise<Response> => {
-        stage = SENDING;
-        log.debug?.(`${request.method} ${request.url}`, { attempt: retry + 1 });
-        if (abortError) throw abortError;
-        // The key goes to the configured API only, whatever a middleware made of the URL.
-        if (!request.url.startsWith(prefix)) {
-          throw new NotteInvalidRequestError(
-            "the request's URL is outside baseUrl",
-          );
-        }
-        const { signal: attemptSignal } = controller;
-        let pending: Promise<Response>;
-        try {
-          // A plain function call: Workers' fetch refuses another `this`.
-          pending =
-            request instanceof PlainRequest
-              ? fetch(
-                  request.url,
-                  Object.assign(request.init, { signal: attemptSignal }),
-                )
-              : (refuseHeaders(request.headers),
-                fetch(request, { signal: attemptSignal }));
-        } catch (error) {
-          throw error instanceof NotteError ? error : refused(error, redactor);
-        }
-        let response: unknown;
-        try {
-          response = await pending;
-        } catch (error) {
-          // Classified now, so that middleware's onError gets what the caller would.
-          throw abortError ?? classify(error, SENDING, undefined, redactor);
-        }
-        if (!isResponse(response))
-          throw new NotteConnectionError("fetch did not resolve to a Response");
-        answer = response;
-        stage = ANSWERED;
-        // A typed success no middleware sees is read below, by the loop alone.
-        const direct = typed && response.ok && shared.middleware.length === 0;
-        return direct
-          ? response
-          : capBody(response, maxResponseBytes, redactor);
-      };
-      try {
-        result = await new Promise<R>((resolve, reject) => {
-          interrupt = (reason) => {
-            controller.abort(reason);
-            reject(reason);
-          };
-          // An abort fired while the attempt was set up is not missed.
-          if (abortError) return interrupt(abortError);
-          run(attemptFetch)
-            .then(async (answered) => {
-              const { response } = answered;
-              if (typed && response.ok) {
-                text = capOf(response)
-                  ? await response.text()
-                  : decoder.decode(
-                      await readBytes(response, maxResponseBytes, redactor),
-                    );
-              }
-              return answered;
-            })
-            .then(resolve, reject);
-        });
-      } catch (thrown) {
-        failure = abortError ?? classify(thrown, stage, answer, redactor);
-        // Free the connection of an attempt that is not read further.
-        controller.abort(failure);
-      } finally {
-        clearTimeout(timer);
-        interrupt = undefined;
-        window?.settled(answer, Date.now());
+      // Waits the API asks for never last longer than the call allows (and none is slept past it).
+      const closed = window
+        ? await waitForWindow(window, timeoutMs)
+        : undefined;
+      if (closed !== undefined) {
+        log.error?.(
+          `giving up: the API's rate-limit window stays closed ${closed} ms, more than timeoutMs`,
+        );
+        if (last) return finish(last);
+        const message = `the API's rate-limit window opens in ${closed} ms, after timeoutMs (${timeoutMs}); nothing was sent`;
+        throw new NotteRateLimitError(
+          429,
+          redactor.headers(window?.closedBy ?? new Headers()),
+          "",
+          message,
+          { retryAfterMs: closed },
+        );
       }
-
-      if (failure && !(failure instanceof NotteConnectionError)) throw failure;
-      const response = failure ? undefined : result?.response;
-      const finish = (): { result: R; text: string } => {
-        const { status, headers } = response as Response;
-        if (!typed || (response as Response).ok)
-          return { result: result as R, text };
-        const retryAfterMs = serverDelayMs(response as Response, Date.now());
-        throw apiError(response as Response, result?.error ?? "", redactor, {
-          retryAfterMs,
-        });
-      };
-      if (response && !isRetryableStatus(response.status)) return finish();
+      last = await attempt(retry);
+      const response = last.failure ? undefined : last.result?.response;
+      if (last.failure && !(last.failure instanceof NotteConnectionError))
+        throw last.failure;
+      if (response && !isRetryableStatus(response.status)) return finish(last);
       const reason = response
         ? `status ${response.status}`
-        : (failure as NotteError).name;
+        : (last.failure as NotteError).name;
       const delay = retryDelay(retry, response);
-      const giveUp =
-        retry >= maxRetries
-          ? `giving up after ${reason}`
-          : delay.stated && delay.ms > timeoutMs
-            ? `giving up after ${reason}: the API asks to wait ${Math.ceil(delay.ms)} ms, more than timeoutMs`
-            : undefined;
-      if (giveUp) {
-        log.error?.(giveUp, { attempts: retry + 1 });
-        if (failure) throw failure;
-        return finish();
+      const windowMs = window?.closedFor(Date.now()) ?? 0;
+      const tooLong = Math.max(
+        delay.stated ? delay.ms : 0,
+        windowMs === Infinity ? 0 : windowMs,
+      );
+      if (retry >= maxRetries || tooLong > timeoutMs) {
+        const why =
+          retry >= maxRetries
+            ? ""
+            : `: the API asks to wait ${Math.ceil(tooLong)} ms, more than timeoutMs`;
+        log.error?.(`giving up after ${reason}${why}`, { attempts: retry + 1 });
+        return finish(last);
       }
       log.warn?.(`retrying after ${reason} in ${Math.ceil(delay.ms)} ms`, {
         attempt: retry + 1,
@@ -233,90 +181,181 @@ export async function send<R extends { response: Response; error?: unknown }>(
       await pause(delay.ms);
     }
   } finally {
-    unwatch?.();
+    try {
+      unwatch?.();
+    } catch {}
   }
 
-  /** Waits until the window lets an attempt through: never longer than `timeoutMs`. */
-  async function waitForWindow(rateWindow: RateWindow): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (let wait; (wait = rateWindow.wait(Date.now())) !== 0;) {
+  /** The call's outcome from its last attempt: the answer, or what it failed with. */
+  function finish(last: { failure?: NotteError; result?: R; text: string }): {
+    result: R;
+    text: string;
+  } {
+    const { failure, result, text } = last;
+    if (failure || !result) throw failure;
+    const { response } = result;
+    if (!typed || response.ok) return { result, text };
+    const retryAfterMs = serverDelayMs(response, Date.now());
+    throw apiError(response, result.error ?? "", redactor, { retryAfterMs });
+  }
+
+  /**
+   * Waits until the window lets an attempt through, waking whenever an answer
+   * may have changed it; the milliseconds it would still stay closed when that
+   * is longer than the time left of `timeoutMs` (nothing is waited then).
+   */
+  async function waitForWindow(
+    rateWindow: RateWindow,
+    budgetMs: number,
+  ): Promise<number | undefined> {
+    const deadline = Date.now() + budgetMs;
+    for (let closed; (closed = rateWindow.wait(Date.now())) !== 0;) {
       const left = deadline - Date.now();
-      if (typeof wait === "number") {
-        if (wait > left) {
-          throw new NotteRateLimitError(
-            429,
-            redactor.headers(rateWindow.closedBy ?? new Headers()),
-            "",
-            `the API's rate-limit window opens in ${Math.ceil(wait)} ms, more than timeoutMs (${timeoutMs}); nothing was sent`,
-            wait,
-          );
-        }
-        log.info?.(
-          `waiting ${Math.ceil(wait)} ms for the API's rate-limit window`,
-        );
-        await pause(wait);
-      } else if (left > 0) {
-        log.info?.(
-          "waiting for answers in flight to learn the API's new rate-limit window",
-        );
-        await pause(left, wait);
-      } else {
-        // Nothing the API said forbids sending: the wait was the client's own caution.
+      if (closed === Infinity && left <= 0) {
+        // The API never said to wait: this was the client's own caution about a fresh window.
         rateWindow.wait(Date.now(), true);
-        return;
+        return undefined;
       }
+      if (closed !== Infinity && closed > left) return Math.ceil(closed);
+      const why =
+        closed === Infinity
+          ? "for the answers in flight to tell the new"
+          : "for the API's";
+      log.info?.(
+        `waiting up to ${Math.ceil(Math.min(closed, left))} ms ${why} rate-limit window`,
+      );
+      await pause(Math.min(closed, left), rateWindow.changed());
     }
+    return undefined;
   }
-}
 
-/**
- * What an attempt's failure means to the caller, from how far it got: an
- * error of this package passes as it is; before fetch, a request that could
- * not be built; in fetch, no answer (worth a retry) unless fetch refused the
- * request; after the answer, a body openapi-fetch could not parse, or a
- * middleware's doing.
- */
-function classify(
-  error: unknown,
-  stage: number,
-  answer: Response | undefined,
-  redactor: Redactor,
-): NotteError {
-  if (error instanceof NotteError) return error;
-  const cause = redactor.cause(error);
-  if (stage === BUILDING)
-    return new NotteInvalidRequestError(redactor.text(safeString(error)), {
-      cause,
-    });
-  if (stage === SENDING || !answer) {
-    // undici rejects a request it will not send (a header, a port) asynchronously, as if the network failed.
-    const reason =
-      isRecord(error) && isRecord(error.cause) ? error.cause : undefined;
-    if (
-      /^UND_ERR_(NOT_SUPPORTED|INVALID_ARG)$/.test(String(reason?.code)) ||
-      reason?.message === "bad port"
-    ) {
-      return refused(error, redactor);
-    }
-    return new NotteConnectionError(
-      redactor.text(`Connection failed: ${describe(error)}`),
-      { cause },
+  /** One attempt, counted by the window: its answer, or the `NotteError` it failed with. */
+  async function attempt(
+    retry: number,
+  ): Promise<{ failure?: NotteError; result?: R; text: string }> {
+    const controller = new AbortController();
+    let stage = BUILDING;
+    let answer: { status: number; headers: Headers } | undefined;
+    let text = "";
+    const timer = setTimeout(
+      () => interrupt?.(new NotteTimeoutError(timeoutMs)),
+      timeoutMs,
     );
+    const attemptFetch = async (
+      request: Request | PlainRequest,
+    ): Promise<Response> => {
+      stage = SENDING;
+      log.debug?.(`${request.method} ${request.url}`, { attempt: retry + 1 });
+      if (aborted) throw aborted;
+      // The key goes to the configured API only, whatever a middleware made of the URL.
+      if (!request.url.startsWith(prefix))
+        throw new NotteInvalidRequestError(
+          "the request's URL is outside baseUrl",
+        );
+      const init = { signal: controller.signal };
+      let pending: Promise<Response>;
+      try {
+        // A plain function call: Workers' fetch refuses another `this`.
+        pending =
+          request instanceof PlainRequest
+            ? fetch(request.url, Object.assign(request.init, init))
+            : fetch(request, init);
+      } catch (error) {
+        throw error instanceof NotteError ? error : refused(error);
+      }
+      let response: Response;
+      try {
+        response = await pending;
+      } catch (error) {
+        // Classified now, so that middleware's onError gets what the caller would.
+        throw aborted ?? classify(error, SENDING);
+      }
+      if (!isResponse(response))
+        throw new NotteConnectionError("fetch did not resolve to a Response");
+      answer = { status: response.status, headers: response.headers };
+      stage = ANSWERED;
+      // A typed success no middleware sees is read below, by the loop alone.
+      const direct = typed && response.ok && shared.middleware.length === 0;
+      return direct ? response : capBody(response, maxResponseBytes, redactor);
+    };
+    try {
+      const result = await new Promise<R>((resolve, reject) => {
+        interrupt = (reason) => (controller.abort(reason), reject(reason));
+        // An abort fired while the attempt was set up is not missed.
+        if (aborted) return interrupt(aborted);
+        run(attemptFetch)
+          .then(async (answered) => {
+            const { response } = answered;
+            if (typed && response.ok) {
+              text = capOf(response)
+                ? await response.text()
+                : await readText(response, maxResponseBytes, redactor);
+            }
+            return answered;
+          })
+          .then(resolve, reject);
+      });
+      return { result, text };
+    } catch (thrown) {
+      const failure = aborted ?? classify(thrown, stage, answer);
+      // Free the connection of an attempt that is not read further.
+      controller.abort(failure);
+      return { failure, text };
+    } finally {
+      clearTimeout(timer);
+      interrupt = undefined;
+      window?.settled(answer, Date.now());
+    }
   }
-  return error instanceof SyntaxError
-    ? apiError(answer, bodyTexts.get(answer) ?? "", redactor, {
-        message: `${answer.status} answer is not JSON`,
-      })
-    : new NotteMiddlewareError(redactor.text(safeString(error)), { cause });
-}
 
-function refused(error: unknown, redactor: Redactor): NotteInvalidRequestError {
-  return new NotteInvalidRequestError(
-    redactor.text(`fetch refused the request: ${describe(error)}`),
-    {
+  /**
+   * What an attempt's failure means, from how far it got: an error of this
+   * package as it is; before fetch, a request that could not be built; in
+   * fetch, no answer (worth a retry) unless fetch refused the request; after
+   * the answer, a body that is not JSON, or a middleware's doing.
+   */
+  function classify(
+    error: unknown,
+    stage: number,
+    answer?: { status: number; headers: Headers },
+  ): NotteError {
+    if (error instanceof NotteError) return error;
+    const cause = redactor.cause(error);
+    if (stage === BUILDING)
+      return new NotteInvalidRequestError(redactor.text(safeString(error)), {
+        cause,
+      });
+    if (stage === SENDING || !answer) {
+      // undici rejects a request it will not send (a header, a port) asynchronously, as if the network failed.
+      const reason =
+        isRecord(error) && isRecord(error.cause) ? error.cause : {};
+      const refusal =
+        /^UND_ERR_(NOT_SUPPORTED|INVALID_ARG)$/.test(String(reason.code)) ||
+        reason.message === "bad port";
+      if (refusal) return refused(error);
+      return new NotteConnectionError(
+        redactor.text(`Connection failed: ${describe(error)}`),
+        { cause },
+      );
+    }
+    if (!(error instanceof SyntaxError))
+      return new NotteMiddlewareError(redactor.text(safeString(error)), {
+        cause,
+      });
+    const body = bodyTexts.get(answer.headers) ?? "";
+    return apiError(answer, body, redactor, {
+      message: `${answer.status} answer is not JSON`,
+    });
+  }
+
+  function refused(error: unknown): NotteInvalidRequestError {
+    const message = redactor.text(
+      `fetch refused the request: ${describe(error)}`,
+    );
+    return new NotteInvalidRequestError(message, {
       cause: redactor.cause(error),
-    },
-  );
+    });
+  }
 }
 
 // undici says "fetch failed" and puts the reason (ECONNREFUSED, …) in `cause`.
@@ -327,74 +366,77 @@ function describe(error: unknown): string {
     : safeString(error);
 }
 
-/** Headers `fetch` would refuse, once a middleware may have set them, refused before sending. */
-function refuseHeaders(headers: Headers): void {
-  headers.forEach((_, name) => {
-    if (isRefusedByFetch(name))
-      throw new NotteInvalidRequestError(
-        `header ${JSON.stringify(name)} is refused by fetch`,
-      );
-  });
-}
-
-// By its shape, not instanceof: a Response of another realm is fine.
+// By its shape, not instanceof: a Response of another realm is fine; a Node stream body is not a web one.
 function isResponse(value: unknown): value is Response {
+  if (!isRecord(value) || typeof value.status !== "number") return false;
+  const { headers, body } = value as Partial<Response>;
   return (
-    isRecord(value) &&
-    typeof value.status === "number" &&
-    typeof (value.headers as Headers)?.get === "function"
+    typeof headers?.get === "function" &&
+    (body === null || typeof body?.getReader === "function")
   );
 }
 
 const decoder = new TextDecoder();
-/** The text of each capped body once read, for the error of a body that is not JSON. */
-const bodyTexts = new WeakMap<Response, string>();
+/** Each capped body's text once read, by its answer's headers: the error of a body that is not JSON quotes it. */
+const bodyTexts = new WeakMap<Headers, string>();
 const CAPPED = Symbol("capped");
 
 /**
- * `response`, its body methods (`text`, `json`, `arrayBuffer`, `blob`) made to
- * read at most `maxBytes` (by `Content-Length`, then counted as it streams):
- * past that, the body is cancelled and a `NotteResponseTooLargeError` thrown;
- * a body cut off is a `NotteConnectionError`. No copy of the answer is made.
- * A Response a middleware returns in its place is capped the same way.
+ * `response`, its body methods made to read at most `maxBytes` (by
+ * `Content-Length`, then counted as it streams): past that the body is
+ * cancelled and a `NotteResponseTooLargeError` thrown; a body cut off is a
+ * `NotteConnectionError`. The answer is not copied. A clone, or a Response a
+ * middleware returns in its place, is capped the same way.
  */
 export function capBody(
   response: Response,
   maxBytes: number,
   redactor: Redactor,
 ): Response {
-  if ((response as { [CAPPED]?: unknown })[CAPPED]) return response;
+  if (capOf(response)) return response;
   let bytes: Promise<Uint8Array> | undefined;
   const read = (): Promise<Uint8Array> =>
     (bytes ??= readBytes(response, maxBytes, redactor));
   const text = async (): Promise<string> => {
     const value = decoder.decode(await read());
-    bodyTexts.set(response, value);
+    bodyTexts.set(response.headers, value);
     return value;
   };
+  const type = { type: response.headers.get("content-type") ?? "" };
+  const clone = Response.prototype.clone;
   Object.defineProperties(response, {
     [CAPPED]: { value: { maxBytes, redactor } },
     text: { value: text },
     json: { value: async () => JSON.parse(await text()) as unknown },
+    bytes: { value: async () => (await read()).slice() },
     arrayBuffer: { value: async () => (await read()).slice().buffer },
-    blob: {
-      value: async () =>
-        new Blob([await read()], {
-          type: response.headers.get("content-type") ?? "",
-        }),
+    blob: { value: async () => new Blob([await read()], type) },
+    formData: {
+      value: async () => new Response(await read(), response).formData(),
     },
+    clone: { value: () => capBody(clone.call(response), maxBytes, redactor) },
   });
   return response;
 }
 
-/** The cap of a Response that {@link capBody} capped, to pass on to one that replaces it. */
+/** The cap of a Response {@link capBody} capped, to pass on to one that replaces it. */
 export function capOf(
   response: unknown,
 ): { maxBytes: number; redactor: Redactor } | undefined {
-  return (
-    response as
-      { [CAPPED]?: { maxBytes: number; redactor: Redactor } } | undefined
-  )?.[CAPPED];
+  return isRecord(response)
+    ? (response[CAPPED as never] as { maxBytes: number; redactor: Redactor })
+    : undefined;
+}
+
+/** The body's text, read at most `maxBytes` (see {@link capBody}). */
+function readText(
+  response: Response,
+  maxBytes: number,
+  redactor: Redactor,
+): Promise<string> {
+  return readBytes(response, maxBytes, redactor).then((bytes) =>
+    decoder.decode(bytes),
+  );
 }
 
 async function readBytes(
@@ -406,7 +448,7 @@ async function readBytes(
   const tooLarge = (): NotteResponseTooLargeError =>
     new NotteResponseTooLargeError(status, redactor.headers(headers), maxBytes);
   if (Number(headers.get("content-length")) > maxBytes) {
-    body?.cancel().catch(ignore);
+    body?.cancel().catch(() => {});
     throw tooLarge();
   }
   if (body === null) return new Uint8Array();
@@ -422,19 +464,17 @@ async function readBytes(
     for (let chunk; !(chunk = await reader.read()).done;) {
       size += chunk.value.byteLength;
       if (size > maxBytes) {
-        reader.cancel().catch(ignore);
+        reader.cancel().catch(() => {});
         throw tooLarge();
       }
       chunks.push(chunk.value);
     }
   } catch (error) {
     if (error instanceof NotteError) throw error;
-    throw new NotteConnectionError(
-      redactor.text(`the answer's body was cut off: ${describe(error)}`),
-      {
-        cause: redactor.cause(error),
-      },
+    const message = redactor.text(
+      `the answer's body was cut off: ${describe(error)}`,
     );
+    throw new NotteConnectionError(message, { cause: redactor.cause(error) });
   }
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const all = new Uint8Array(size);

@@ -11,6 +11,8 @@ import {
   NotteApiError,
   NotteConfigError,
   NotteConnectionError,
+  NotteError,
+  NotteNotFoundError,
   NotteInvalidRequestError,
   type AgentStatusResponse,
   type StopManyProgress,
@@ -57,6 +59,9 @@ export function exitCodeFor(
   if (error instanceof NotteConfigError) return EXIT_CODES.config;
   if (error instanceof NotteInvalidRequestError) return EXIT_CODES.refused;
   if (error instanceof NotteAbortError) return signalExitCode(signal);
+  // A 404 whose status request failed: whether the agent was already stopped is not known.
+  if (error instanceof NotteNotFoundError && error.cause instanceof NotteError)
+    return EXIT_CODES.failed;
   if (error instanceof NotteApiError) {
     // The status class decides: a 4xx will not change by asking again; any
     // other answer (5xx, or a 2xx/3xx that is not an agent status) is a failure.

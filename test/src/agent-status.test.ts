@@ -124,7 +124,7 @@ describe("stopping an agent that is no longer running", () => {
       status: "closed",
     });
     expect((again as Error).message).toMatch(
-      /^404 .*\(the agent is already stopped\)$/,
+      /^404 agent a1 is already stopped$/,
     );
     // One extra request per 404, never more: the status, once, not retried.
     expect(

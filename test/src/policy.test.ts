@@ -144,6 +144,36 @@ describe("RateWindow", () => {
     expect(window.wait(NOW)).toBe(0);
   });
 
+  it("believes a 429's stated wait for the whole client for 60 s at most", () => {
+    const window = new RateWindow();
+    const heads = [
+      answer(429, { "retry-after": "86400" }),
+      answer(429, { "retry-after-ms": "1000000000000000" }),
+      answer(429, { "retry-after": new Date(NOW + 86_400_000).toUTCString() }),
+    ];
+    heads.forEach((head, i) => {
+      const now = NOW + i * 60_000;
+      expect(window.wait(now)).toBe(0);
+      window.settled(head, now);
+      expect(window.closedFor(now)).toBe(60_000);
+      expect(window.closedFor(now + 60_000)).toBe(0);
+    });
+  });
+
+  it("drops a guess at a fresh window that answers without rate-limit headers do not confirm", () => {
+    const window = new RateWindow();
+    expect(window.wait(NOW)).toBe(0);
+    window.settled(rate(0, 1, 2), NOW);
+    const later = NOW + 1000;
+    // The fresh window allows the limit, 2; a third waits for their answers.
+    expect(window.wait(later)).toBe(0);
+    expect(window.wait(later)).toBe(0);
+    expect(window.wait(later)).toBe(Infinity);
+    // A proxy's page says nothing of the window: the guess goes, nothing is held back.
+    window.settled(answer(502), later);
+    expect(window.wait(later)).toBe(0);
+  });
+
   it("holds every attempt back for a 429's stated wait", () => {
     const window = new RateWindow();
     expect(window.wait(NOW)).toBe(0);
@@ -158,10 +188,10 @@ describe("RateWindow", () => {
     const later = NOW + 1000;
     expect(window.wait(later)).toBe(0);
     expect(window.wait(later)).toBe(0);
-    const wait = window.wait(later);
-    expect(wait).toBeInstanceOf(Promise);
+    expect(window.wait(later)).toBe(Infinity);
+    const changed = window.changed();
     window.settled(undefined, later);
-    await wait;
+    await changed;
     // The caller may still send when its own patience ends.
     expect(window.wait(later, true)).toBe(0);
   });

@@ -214,7 +214,7 @@ describe("the shared window, single calls", () => {
       1000,
     );
     expect((error as Error).message).toMatch(
-      /more than timeoutMs.*nothing was sent/,
+      /after timeoutMs \(400\); nothing was sent/,
     );
     expect(server.requests).toHaveLength(1);
     // A wait within timeoutMs is waited for.
@@ -290,12 +290,22 @@ describe("the shared window, single calls", () => {
     expect(first).toBeInstanceOf(NotteRateLimitError);
     expect((first as NotteRateLimitError).retryAfterMs).toBe(3_600_000);
     expect(server.requests).toHaveLength(1);
+    // The window believes at most 60 s of it: a call allowing less ends at once, nothing sent.
     const started = Date.now();
     const second = await rejectionOf(
-      notte.agents.stop({ agentId: "a1", sessionId: "s1" }),
+      notte.agents.stop(
+        { agentId: "a1", sessionId: "s1" },
+        { timeoutMs: 5000 },
+      ),
     );
     expect(Date.now() - started).toBeLessThan(200);
     expect(second).toBeInstanceOf(NotteRateLimitError);
+    expect((second as NotteRateLimitError).retryAfterMs).toBeLessThanOrEqual(
+      60_000,
+    );
+    expect((second as NotteRateLimitError).retryAfterMs).toBeGreaterThan(
+      59_000,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
