@@ -30,8 +30,6 @@ import {
   readCallOptions,
   resolveConfig,
   type Config,
-  type NotteClientOptions,
-  type RequestOptions,
 } from "./options.js";
 import { RateWindow } from "./policy.js";
 import { guardRaw, type NotteRawClient } from "./raw.js";
@@ -41,6 +39,8 @@ import type {
   AgentStatusParams,
   AgentStatusResponse,
   LegacyAgentStatusResponse,
+  NotteClientOptions,
+  RequestOptions,
   StopAgentParams,
 } from "./types.js";
 import { VERSION } from "./version.js";
@@ -230,14 +230,17 @@ export class Agents {
       this.#config,
     );
     // The same key for every retry, so that a DELETE retried after a lost answer does not act twice.
-    const key = options.idempotencyKey ?? crypto.randomUUID();
+    const key = options.idempotencyKey;
     if (key === "") failRequest("idempotencyKey must not be empty");
-    const idempotencyKey = checkHeaderValue(
-      "idempotency-key",
-      key,
-      failRequest,
-      "idempotencyKey",
-    );
+    const idempotencyKey =
+      key === undefined
+        ? crypto.randomUUID()
+        : checkHeaderValue(
+            "idempotency-key",
+            key,
+            failRequest,
+            "idempotencyKey",
+          );
     try {
       const answer = await this.#send(limits, (fetch, Request) =>
         this.#client.DELETE("/agents/{agent_id}/stop", {

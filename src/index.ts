@@ -24,7 +24,7 @@ export type {
   NotteClientOptions,
   NotteLogger,
   RequestOptions,
-} from "./options.js";
+} from "./types.js";
 export {
   NotteAbortError,
   NotteAlreadyStoppedError,

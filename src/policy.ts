@@ -72,12 +72,12 @@ export function retryDelay(
  * server's latest word: an answer's `X-RateLimit-Remaining`, with a plausible
  * `X-RateLimit-Reset`, is the allowance until that reset, less the attempts
  * still in flight (with none, exactly what the answer said). It holds an
- * attempt back only when that allowance is spent (until the reset) or a 429
- * stated a wait (until then, 60 s at most). After a reset a fresh window
- * allows `X-RateLimit-Limit` attempts; with those spent and attempts in
- * flight, the next waits for their answers rather than guess. An answer
- * that says nothing of the window, while no reset is known, makes it unknown
- * again; knowing nothing, it holds nothing back.
+ * attempt back until the reset only when the API said none remain, and until
+ * a 429's stated wait (60 s at most). When the allowance is used up by
+ * attempts in flight, or by a fresh window after a reset (which allows
+ * `X-RateLimit-Limit`), the next attempt waits for their answers rather than
+ * guess. An answer that says nothing of the window, while no reset is known,
+ * makes it unknown again; knowing nothing, it holds nothing back.
  */
 export class RateWindow {
   #allowance = Infinity;
@@ -85,6 +85,8 @@ export class RateWindow {
   #resetAtMs = 0;
   #blockedUntilMs = 0;
   #limit = Infinity;
+  /** The latest answer said none remain. */
+  #spent = false;
   #inFlight = 0;
   #changed: Promise<void> | undefined;
   #change: (() => void) | undefined;
@@ -101,13 +103,12 @@ export class RateWindow {
     if (this.#resetAtMs !== 0 && nowMs >= this.#resetAtMs) {
       this.#allowance = this.#limit;
       this.#resetAtMs = 0;
+      this.#spent = false;
     }
     if (this.#allowance >= 1) return 0;
-    return this.#resetAtMs !== 0
-      ? this.#resetAtMs - nowMs
-      : this.#inFlight > 0
-        ? Infinity
-        : 0;
+    // Closed by the API's word until the reset; else by the attempts in flight, whose answers will tell.
+    if (this.#spent && this.#resetAtMs !== 0) return this.#resetAtMs - nowMs;
+    return this.#inFlight > 0 ? Infinity : 0;
   }
 
   /**
@@ -154,7 +155,8 @@ export class RateWindow {
     if (limit !== undefined && limit >= remaining) this.#limit = limit;
     this.#allowance = remaining - this.#inFlight;
     this.#resetAtMs = resetAtMs;
-    if (this.#allowance < 1) this.closedBy = headers;
+    this.#spent = remaining < 1;
+    if (this.#spent) this.closedBy = headers;
   }
 }
 

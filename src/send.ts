@@ -39,8 +39,7 @@ export interface CallLimits {
   ) => Promise<Response>;
 }
 
-type LogLine =
-  ((message: string, details?: Record<string, unknown>) => void) | undefined;
+type LogLine = (message: string, details?: Record<string, unknown>) => void;
 
 /** What every call of one client shares. */
 export interface Shared {
@@ -48,12 +47,7 @@ export interface Shared {
     readonly baseUrl: string;
     readonly redactor: Redactor;
     /** One function per enabled level, none for the others. */
-    readonly log: {
-      readonly error?: LogLine;
-      readonly warn?: LogLine;
-      readonly info?: LogLine;
-      readonly debug?: LogLine;
-    };
+    readonly log: Partial<Record<"error" | "warn" | "info" | "debug", LogLine>>;
   };
   /** `undefined` with `rateLimit: "ignore"`. */
   readonly window: RateWindow | undefined;
@@ -136,9 +130,8 @@ export async function send<R extends { response: Response; error?: unknown }>(
     let last: { failure?: NotteError; result?: R; text: string } | undefined;
     for (let retry = 0; ; retry++) {
       // Waits the API asks for never last longer than the call allows (and none is slept past it).
-      const closed = window
-        ? await waitForWindow(window, timeoutMs)
-        : undefined;
+      const first = window?.wait(Date.now()) ?? 0;
+      const closed = first === 0 ? undefined : await waitForWindow(first);
       if (closed !== undefined) {
         log.error?.(
           `giving up: the API's rate-limit window stays closed ${closed} ms, more than timeoutMs`,
@@ -203,13 +196,17 @@ export async function send<R extends { response: Response; error?: unknown }>(
    * Waits until the window lets an attempt through, waking whenever an answer
    * may have changed it; the milliseconds it would still stay closed when that
    * is longer than the time left of `timeoutMs` (nothing is waited then).
+   *
+   * @param first - what the window said first: closed for so long
    */
-  async function waitForWindow(
-    rateWindow: RateWindow,
-    budgetMs: number,
-  ): Promise<number | undefined> {
-    const deadline = Date.now() + budgetMs;
-    for (let closed; (closed = rateWindow.wait(Date.now())) !== 0;) {
+  async function waitForWindow(first: number): Promise<number | undefined> {
+    const rateWindow = window as RateWindow;
+    const deadline = Date.now() + timeoutMs;
+    for (
+      let closed = first;
+      closed !== 0;
+      closed = rateWindow.wait(Date.now())
+    ) {
       const left = deadline - Date.now();
       if (closed === Infinity && left <= 0) {
         // The API never said to wait: this was the client's own caution about a fresh window.
@@ -289,7 +286,9 @@ export async function send<R extends { response: Response; error?: unknown }>(
             if (typed && response.ok) {
               text = capOf(response)
                 ? await response.text()
-                : await readText(response, maxResponseBytes, redactor);
+                : decoder.decode(
+                    await readBytes(response, maxResponseBytes, redactor),
+                  );
             }
             return answered;
           })
@@ -385,8 +384,8 @@ const CAPPED = Symbol("capped");
  * `response`, its body methods made to read at most `maxBytes` (by
  * `Content-Length`, then counted as it streams): past that the body is
  * cancelled and a `NotteResponseTooLargeError` thrown; a body cut off is a
- * `NotteConnectionError`. The answer is not copied. A clone, or a Response a
- * middleware returns in its place, is capped the same way.
+ * `NotteConnectionError`. The answer is not copied. A Response a middleware
+ * returns in its place is capped the same way (a clone it makes is not).
  */
 export function capBody(
   response: Response,
@@ -403,18 +402,12 @@ export function capBody(
     return value;
   };
   const type = { type: response.headers.get("content-type") ?? "" };
-  const clone = Response.prototype.clone;
   Object.defineProperties(response, {
     [CAPPED]: { value: { maxBytes, redactor } },
     text: { value: text },
     json: { value: async () => JSON.parse(await text()) as unknown },
-    bytes: { value: async () => (await read()).slice() },
     arrayBuffer: { value: async () => (await read()).slice().buffer },
     blob: { value: async () => new Blob([await read()], type) },
-    formData: {
-      value: async () => new Response(await read(), response).formData(),
-    },
-    clone: { value: () => capBody(clone.call(response), maxBytes, redactor) },
   });
   return response;
 }
@@ -426,17 +419,6 @@ export function capOf(
   return isRecord(response)
     ? (response[CAPPED as never] as { maxBytes: number; redactor: Redactor })
     : undefined;
-}
-
-/** The body's text, read at most `maxBytes` (see {@link capBody}). */
-function readText(
-  response: Response,
-  maxBytes: number,
-  redactor: Redactor,
-): Promise<string> {
-  return readBytes(response, maxBytes, redactor).then((bytes) =>
-    decoder.decode(bytes),
-  );
 }
 
 async function readBytes(

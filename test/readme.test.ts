@@ -7,8 +7,15 @@
  * import itself by name).
  */
 import { execFile } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import {
+  access,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  writeFile,
+} from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import ts from "typescript";
@@ -46,6 +53,9 @@ function holdExampleAgents(): void {
     ["agent_123", "session_456"],
     ["agt_123", "ses_456"],
     ["agt_124", "ses_456"],
+    ["agt_demo_1", "ses_demo"],
+    ["agt_demo_2", "ses_demo"],
+    ["agt_demo_3", "ses_demo"],
   ] as const) {
     server.addAgent({ agentId, sessionId, task: "find a cute dog" });
   }
@@ -66,6 +76,36 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await rm(work, { recursive: true, force: true });
+});
+
+describe("README and docs/", () => {
+  it("the README is for users: at most 400 lines, its first screen a working stop", () => {
+    const lines = readme.split("\n");
+    expect(lines.length).toBeLessThanOrEqual(400);
+    const firstScreen = lines.slice(0, 40).join("\n");
+    expect(firstScreen).toContain("notte-test-server");
+    expect(firstScreen).toContain("notte.agents.stop(");
+  });
+
+  it("every relative link of the README and docs/ resolves", async () => {
+    const pages = [
+      "README.md",
+      ...(await readdir(join(root, "docs"))).map((name) => `docs/${name}`),
+    ];
+    const broken: string[] = [];
+    for (const page of pages.filter((name) => name.endsWith(".md"))) {
+      const text = await readFile(join(root, page), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue;
+        const exists = await access(join(root, dirname(page), target!)).then(
+          () => true,
+          () => false,
+        );
+        if (!exists) broken.push(`${page}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
 });
 
 describe("README", () => {

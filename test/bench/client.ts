@@ -305,8 +305,8 @@ export function summarizeMeasure(values: PerVariant): MeasureSummary {
   };
 }
 
-const SEQUENTIAL_BUDGET = 1.1;
-const CONCURRENT_BUDGET = 0.9;
+const SEQUENTIAL_BUDGET = 1.05;
+const CONCURRENT_BUDGET = 0.95;
 
 function measureRow(
   measure: string,

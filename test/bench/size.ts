@@ -29,8 +29,8 @@ import {
   type Row,
 } from "./common.js";
 
-/** The budget: this package's bundle at most this many gzipped bytes above openapi-fetch's (4 kB). */
-const BUDGET_EXTRA_GZIP_BYTES = 4_000;
+/** The budget: this package's bundle at most this many gzipped bytes above openapi-fetch's. */
+const BUDGET_EXTRA_GZIP_BYTES = 6_000;
 
 type Variant = "notte" | "openapiFetch" | "fetch";
 
@@ -167,7 +167,7 @@ export async function runSizePart(): Promise<PartResult> {
         openapiFetch: fmtBytes(sizes.openapiFetch.gzipped),
         baseline: fmtBytes(sizes.fetch.gzipped),
         ratio: `+${fmtBytes(extraGzip)}`,
-        budget: `≤ +${fmtBytes(BUDGET_EXTRA_GZIP_BYTES)} (4 kB)`,
+        budget: `≤ +${fmtBytes(BUDGET_EXTRA_GZIP_BYTES)} (issue 14)`,
         met: extraGzip <= BUDGET_EXTRA_GZIP_BYTES,
       },
       {

@@ -1,9 +1,9 @@
 /**
- * The README's "Supported runtimes and TypeScript versions" table, rendered
+ * The "Supported runtimes and TypeScript versions" table of docs/runtimes.md, rendered
  * from the runtime matrix's last run: the matrix records what each row ran
  * (the version it reported) and whether it passed; `npm run support-table`
- * writes the table between the README's markers, and the matrix checks that
- * the README says what the run found.
+ * writes the table between the page's markers, and the matrix checks that
+ * the page says what the run found.
  */
 import { join } from "node:path";
 import { root } from "../package/consumer.js";
@@ -11,7 +11,7 @@ import { root } from "../package/consumer.js";
 /** One row's outcome in a run. */
 export interface RowResult {
   readonly id: string;
-  /** The runtime or compiler, as the README names it. */
+  /** The runtime or compiler, as the support table names it. */
   readonly name: string;
   /** The version it reported. */
   readonly version: string;
@@ -48,19 +48,19 @@ export function renderSupportTable(results: readonly RowResult[]): string {
   ].join("\n");
 }
 
-/** The table currently between the README's markers. */
-export function readmeSupportTable(readme: string): string {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
+/** The table currently between the page's markers. */
+export function supportTableOf(page: string): string {
+  const start = page.indexOf(START);
+  const end = page.indexOf(END);
   if (start === -1 || end < start) {
-    throw new Error(`README.md has no ${START} … ${END} markers`);
+    throw new Error(`docs/runtimes.md has no ${START} … ${END} markers`);
   }
-  return readme.slice(start + START.length, end).trim();
+  return page.slice(start + START.length, end).trim();
 }
 
-/** The README with `table` between its markers. */
-export function withSupportTable(readme: string, table: string): string {
-  readmeSupportTable(readme); // the markers exist
-  const start = readme.indexOf(START) + START.length;
-  return `${readme.slice(0, start)}\n\n${table}\n\n${readme.slice(readme.indexOf(END))}`;
+/** The page with `table` between its markers. */
+export function withSupportTable(page: string, table: string): string {
+  supportTableOf(page); // the markers exist
+  const start = page.indexOf(START) + START.length;
+  return `${page.slice(0, start)}\n\n${table}\n\n${page.slice(page.indexOf(END))}`;
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run support-table`: writes the matrix's last run (from `npm test`, or
- * `npx vitest run test/runtimes`) into the README's support table.
+ * `npx vitest run test/runtimes`) into the support table of docs/runtimes.md.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -20,14 +20,14 @@ async function main(): Promise<void> {
       );
     }),
   ) as RowResult[];
-  const readmePath = join(root, "README.md");
+  const readmePath = join(root, "docs", "runtimes.md");
   const readme = await readFile(readmePath, "utf8");
   await writeFile(
     readmePath,
     withSupportTable(readme, renderSupportTable(results)),
   );
   process.stdout.write(
-    `README.md: support table from ${results.length} rows\n`,
+    `docs/runtimes.md: support table from ${results.length} rows\n`,
   );
 }
 

@@ -303,6 +303,7 @@ describe("notte-test-server: its end", () => {
     ).toBeDefined();
     // The installed commands, as functions: `exec` makes `$!` the server's own process.
     const script = `
+      npx() { "$@"; }
       notte-test-server() { exec '${process.execPath}' '${TEST_SERVER_CLI}' "$@"; }
       notte-agent-stop() { '${process.execPath}' '${CLI}' "$@"; }
       dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; cd "$dir"
