@@ -8,8 +8,8 @@
  * and memory): copy the result before changing it if the input is used
  * afterwards.
  */
-import { PipelineError } from "./errors.js";
 import {
+  PipelineError,
   decodeRef,
   describeOperation,
   encodeRef,
@@ -23,21 +23,14 @@ import {
   type JsonObject,
   type OpenApiDocument,
   type OperationLocation,
-} from "./refs.js";
-
-/** Options of {@link pruneDocument}. */
-export interface PruneOptions {
-  /**
-   * The operationIds to keep (in `paths` or in `webhooks`). May be empty (a
-   * pull whose kept operations were all removed upstream still reports what
-   * else changed): then only the root keys and what they use are kept.
-   */
-  readonly operations: readonly string[];
-}
+} from "./document.js";
 
 /**
- * Returns a copy of `doc` holding only the operations named in
- * `options.operations` and the transitive closure of what they use.
+ * Returns a copy of `doc` holding only the operations named in `operations`
+ * (operationIds, in `paths` or `webhooks`) and the transitive closure of
+ * what they use. `operations` may be empty (a pull whose kept operations
+ * were all removed upstream still reports what else changed): then only the
+ * root keys and what they use are kept.
  *
  * Kept:
  * - every root key except `paths`, `webhooks` and `components`, in the
@@ -64,9 +57,9 @@ export interface PruneOptions {
  */
 export function pruneDocument(
   doc: OpenApiDocument,
-  options: PruneOptions,
+  operations: readonly string[],
 ): OpenApiDocument {
-  const wanted = new Set(options.operations);
+  const wanted = new Set(operations);
   const all = listOperations(doc);
   const selected = selectOperations(all, wanted);
 

@@ -1,117 +1,78 @@
 /**
- * Stage 3, validate: the document is OpenAPI 3.0/3.1 (see `parse`),
- * self-contained, has the `info` the pipeline prints, every `$ref` resolves,
- * and operationIds are unique. Pure, and fast: one walk over the document.
+ * Validation: what is kept is what must be valid. One walk over the
+ * document finds what makes it unusable as a whole (no `info`, nesting past
+ * any real document) and what only matters where it is used (a `$ref` that
+ * resolves nowhere or into another file, an operationId used twice).
  *
- * What is kept is what must be valid. An upstream document is only checked
- * for what makes it unusable as a whole (no `info`, external references);
- * its broken references and duplicate ids are reported as warnings, and
- * pruning refuses any of them that the kept operations reach. The pruned
- * (or committed) document is then checked in full here, and once more by
- * redocly inside openapi-typescript when the types are emitted.
+ * The committed openapi.json must be valid throughout. An upstream document
+ * is refused only for the first kind; the second is a warning, and pruning
+ * refuses any such problem the kept operations reach. redocly then checks
+ * the kept document once more, inside openapi-typescript.
  *
- * Deliberately not redocly's structural rules ("minimal"/"struct"): most
- * published documents break a few of them (a trailing slash on a server URL,
- * an unknown keyword in a schema) without any effect on the generated types,
- * and refusing them would make real APIs unusable.
+ * Deliberately not redocly's structural rules: most published documents
+ * break a few of them (a trailing slash on a server URL, an unknown keyword)
+ * without any effect on the types, and refusing them would make real APIs
+ * unusable.
  */
-import { PipelineError } from "./errors.js";
 import {
+  PipelineError,
   decodeRef,
   encodeRef,
   forEachRef,
-  NestingError,
   getAt,
   isRecord,
   listOperations,
   type OpenApiDocument,
-} from "./refs.js";
+} from "./document.js";
 
 /**
- * Checks that `doc` can be generated from: see the module comment.
+ * Checks that `doc` (the committed openapi.json) can be generated from.
  *
- * @param doc - The parsed document (see `parseDocument`).
- * @param origin - Where it came from, for messages.
- * @throws PipelineError with the first problem found, its location (a JSON
+ * @throws PipelineError with the first problem, where it is (a JSON
  *   pointer) and how many more there are.
  */
 export function validateDocument(doc: OpenApiDocument, origin: string): void {
-  const problems = [...checkUsable(doc, origin), ...duplicateOperationIds(doc)];
-  const [first] = problems;
-  if (first === undefined) return;
+  const problems = localProblems(doc, origin);
+  const all = [...problems.refs, ...problems.ids];
+  if (all.length === 0) return;
   const more =
-    problems.length > 1
-      ? ` (and ${problems.length - 1} more error${problems.length > 2 ? "s" : ""})`
+    all.length > 1
+      ? ` (and ${all.length - 1} more error${all.length > 2 ? "s" : ""})`
       : "";
   throw new PipelineError(
-    `${origin} is not a valid OpenAPI document: ${first}${more}`,
+    `${origin} is not a valid OpenAPI document: ${all[0]}${more}`,
   );
 }
 
 /**
- * Checks an upstream document before it is pruned: what makes it unusable
- * as a whole throws; what only matters if the kept operations reach it (a
- * broken reference, an operationId used twice) is returned, one line, for
- * the shell to print as a warning once pruning has succeeded.
- *
- * @throws PipelineError when `info` is missing or a reference is external.
+ * Checks an upstream document before it is pruned. What makes it unusable
+ * throws; what only matters if the kept operations reach it is returned as
+ * warnings (one line each), printed once pruning has succeeded.
  */
-export function checkUpstream(
-  doc: OpenApiDocument,
-  origin: string,
-): string | undefined {
-  const refs = checkUsable(doc, origin);
-  const ids = duplicateOperationIds(doc);
-  const parts: string[] = [];
-  if (refs.length > 0)
-    parts.push(
-      `${refs.length} $ref${refs.length === 1 ? "" : "s"} resolving nowhere (${refs[0]}${refs.length > 1 ? ", ..." : ""})`,
+export function checkUpstream(doc: OpenApiDocument, origin: string): string[] {
+  const { refs, ids } = localProblems(doc, origin);
+  const warnings: string[] = [];
+  const list = (items: string[], what: string): void => {
+    if (items.length === 0) return;
+    const more = items.length > 1 ? ", ..." : "";
+    warnings.push(
+      `${origin} has ${items.length} ${what}${items.length === 1 ? "" : "s"} (${items[0]}${more}), outside what the kept operations use: ignored`,
     );
-  if (ids.length > 0)
-    parts.push(
-      `${ids.length} duplicate operationId${ids.length === 1 ? "" : "s"} (${ids[0]}${ids.length > 1 ? ", ..." : ""})`,
-    );
-  if (parts.length === 0) return undefined;
-  return `${origin} has ${parts.join(" and ")}, outside what the kept operations use: ignored`;
+  };
+  list(refs, "unusable $ref");
+  list(ids, "duplicate operationId");
+  return warnings;
 }
 
 /**
- * Refuses what makes a document unusable as a whole, and returns its
- * unresolved references (one walk over the document for both).
- *
- * External references are refused: the committed openapi.json must stand
- * alone (a fresh clone has nothing else), and nothing downstream (redocly
- * inside openapi-typescript) may read arbitrary files or fetch URLs named by
- * a downloaded document.
+ * Throws for what makes `doc` unusable as a whole; returns its references
+ * that resolve nowhere or outside the document, and its operationIds used
+ * again, one line each.
  */
-function checkUsable(doc: OpenApiDocument, origin: string): string[] {
-  checkInfo(doc, origin);
-  const unresolved: string[] = [];
-  try {
-    forEachRef(doc, (ref, at) => {
-      if (!ref.startsWith("#")) {
-        throw new PipelineError(
-          `${origin} has an external $ref ${JSON.stringify(ref)} at ${encodeRef(at)}: only references inside the document (#/...) are supported; bundle the document first`,
-        );
-      }
-      const segments = decodeRef(ref);
-      if (segments === undefined || getAt(doc, segments) === undefined) {
-        unresolved.push(
-          `Can't resolve $ref ${JSON.stringify(ref)} at ${encodeRef(at)}`,
-        );
-      }
-    });
-  } catch (error) {
-    // The first walk over the whole upstream document: it names it.
-    if (error instanceof NestingError)
-      throw new PipelineError(`${origin} ${error.message}`, { cause: error });
-    throw error;
-  }
-  return unresolved;
-}
-
-/** The generated files' header and `NOTTE_API_VERSION` come from `info`. */
-function checkInfo(doc: OpenApiDocument, origin: string): void {
+function localProblems(
+  doc: OpenApiDocument,
+  origin: string,
+): { refs: string[]; ids: string[] } {
   const info = doc["info"];
   for (const field of ["title", "version"] as const) {
     if (!isRecord(info) || typeof info[field] !== "string") {
@@ -125,21 +86,37 @@ function checkInfo(doc: OpenApiDocument, origin: string): void {
       `${origin} is not a valid OpenAPI document: paths must be an object`,
     );
   }
-}
-
-/** One line per operation whose operationId an earlier operation has. */
-function duplicateOperationIds(doc: OpenApiDocument): string[] {
+  const refs: string[] = [];
+  try {
+    forEachRef(doc, (ref, at) => {
+      const segments = decodeRef(ref);
+      // External references are never followed: the committed openapi.json
+      // must stand alone (a fresh clone has nothing else), and nothing may
+      // read files or fetch URLs that a downloaded document names.
+      if (segments === undefined)
+        refs.push(
+          `external $ref ${JSON.stringify(ref)} at ${encodeRef(at)}: only references inside the document (#/...) are supported; bundle the document first`,
+        );
+      else if (getAt(doc, segments) === undefined)
+        refs.push(
+          `Can't resolve $ref ${JSON.stringify(ref)} at ${encodeRef(at)}`,
+        );
+    });
+  } catch (error) {
+    if (error instanceof PipelineError)
+      throw new PipelineError(`${origin} ${error.message}`, { cause: error });
+    throw error;
+  }
   const seen = new Set<string>();
-  const found: string[] = [];
+  const ids: string[] = [];
   for (const { container, key, method, operation } of listOperations(doc)) {
     const id = operation["operationId"];
     if (typeof id !== "string") continue;
-    if (seen.has(id)) {
-      found.push(
+    if (seen.has(id))
+      ids.push(
         `Every operation must have a unique \`operationId\` (${JSON.stringify(id)} is used again) at ${encodeRef([container, key, method, "operationId"])}`,
       );
-    }
     seen.add(id);
   }
-  return found;
+  return { refs, ids };
 }

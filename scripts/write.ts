@@ -12,7 +12,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { PipelineError, describeError } from "./errors.js";
+import { PipelineError, describeError } from "./document.js";
 
 /** What {@link writeFiles} did, by path relative to the root. */
 export interface WriteResult {

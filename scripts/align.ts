@@ -1,0 +1,110 @@
+/**
+ * The committed form of what did not change. Pure.
+ *
+ * A pull writes openapi.json from the upstream document, but some of what
+ * upstream writes differently means the same: object key order, the order of
+ * `required`, `enum`, `type`, `oneOf` and `anyOf` (sets, in JSON Schema), and
+ * a top-level `servers: []` or `security: []` against none at all. Upstream
+ * generators change these between releases; keeping the committed form means
+ * a pull of an unchanged API changes no byte (no pull request for nothing),
+ * and a pull's git diff shows what changed, not what moved.
+ */
+import { isRecord, setKey, type JsonObject } from "./document.js";
+
+/** Arrays whose order carries no meaning. */
+const SETS = new Set(["required", "enum", "type", "oneOf", "anyOf"]);
+/** Keywords whose value is data, where an array named "required" is only data. */
+const LITERALS = new Set(["example", "examples", "default", "const", "enum"]);
+
+/** Top-level keys for which an empty list means what no key means. */
+const EMPTY_IS_ABSENT = ["servers", "security"];
+
+/**
+ * `next` in the form of `previous` wherever the two mean the same; values
+ * are always `next`'s, so the result means exactly what `next` does.
+ */
+export function alignWithPrevious(
+  previous: JsonObject,
+  next: JsonObject,
+): JsonObject {
+  const result = align(previous, next) as JsonObject;
+  for (const key of EMPTY_IS_ABSENT) {
+    const before = previous[key];
+    const after = result[key];
+    if (isEmptyList(before) && after === undefined) setKey(result, key, []);
+    if (before === undefined && isEmptyList(after)) delete result[key];
+  }
+  return alignKeys(previous, result) as JsonObject;
+}
+
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
+function align(
+  previous: unknown,
+  next: unknown,
+  key = "",
+  literal = false,
+): unknown {
+  // What did not change is the committed value as it is.
+  if (sameJson(previous, next)) return previous;
+  const inner = literal || LITERALS.has(key) || key.startsWith("x-");
+  if (Array.isArray(next)) {
+    const before = Array.isArray(previous) ? previous : [];
+    const reordered = !literal && SETS.has(key) && sameSet(before, next);
+    const items = reordered || next;
+    return items.map((item, index) => align(before[index], item, "", inner));
+  }
+  if (!isRecord(next)) return next;
+  const before = isRecord(previous) ? previous : {};
+  const result: JsonObject = {};
+  for (const [name, value] of Object.entries(next))
+    setKey(result, name, align(before[name], value, name, inner));
+  return alignKeys(before, result);
+}
+
+/** Keys present in both first, in `previous`'s order, then the new ones in `next`'s. */
+function alignKeys(previous: unknown, next: unknown): unknown {
+  if (!isRecord(next) || !isRecord(previous)) return next;
+  const result: JsonObject = {};
+  for (const name of Object.keys(previous))
+    if (Object.hasOwn(next, name)) setKey(result, name, next[name]);
+  for (const [name, value] of Object.entries(next))
+    if (!Object.hasOwn(result, name)) setKey(result, name, value);
+  return result;
+}
+
+/** `next`'s items in `previous`'s order when both hold the same items, else `undefined`. */
+function sameSet(
+  previous: readonly unknown[],
+  next: readonly unknown[],
+): unknown[] | undefined {
+  if (previous.length !== next.length) return undefined;
+  const left = [...next];
+  const ordered: unknown[] = [];
+  for (const item of previous) {
+    const index = left.findIndex((candidate) => sameJson(item, candidate));
+    if (index < 0) return undefined;
+    ordered.push(left[index]);
+    left.splice(index, 1);
+  }
+  return ordered;
+}
+
+/** Whether two JSON values are equal, object key order aside. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return (
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, index) => sameJson(item, b[index]))
+    );
+  if (!isRecord(a) || !isRecord(b)) return false;
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]))
+  );
+}

@@ -1,0 +1,283 @@
+/**
+ * What every stage of the pipeline shares: its one error type, the files it
+ * owns, and small pure helpers over parsed OpenAPI documents (JSON values,
+ * local `$ref`s, operations, JSON text with big integers kept as written).
+ */
+import { randomUUID } from "node:crypto";
+
+/** The committed, pruned OpenAPI document. */
+export const DOCUMENT_FILE = "openapi.json";
+/** The directory owned by the pipeline: `--check` treats any other file in it as stale. */
+export const GENERATED_DIR = "generated";
+/** openapi-typescript's output: exports `paths`, `components`, `operations`... */
+export const TYPES_FILE = `${GENERATED_DIR}/notte-api.ts`;
+/** Exports `NOTTE_API_VERSION`. */
+export const VERSION_FILE = `${GENERATED_DIR}/api-version.ts`;
+/** Exports `ANSWER_SHAPES`, the required fields of each kept operation's success answer. */
+export const SHAPES_FILE = `${GENERATED_DIR}/answer-shapes.ts`;
+
+/**
+ * A failure the user can act on (a bad source, an invalid document, an
+ * unknown operation...). The shell prints its message as one line and exits
+ * non-zero, so the message carries what went wrong and where.
+ */
+export class PipelineError extends Error {
+  override readonly name = "PipelineError";
+
+  /** @param message - Folded to one line: the shell promises one line on stderr. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(oneLine(message), options);
+  }
+}
+
+/** Collapses every run of whitespace (line breaks included) into one space. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** Any thrown value in one line, with the `cause` Node's fetch hides the useful part in. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return oneLine(String(error));
+  const cause = error.cause;
+  const detail =
+    cause instanceof Error && cause.message !== "" ? `: ${cause.message}` : "";
+  return oneLine(`${error.message}${detail}`);
+}
+
+/** A parsed JSON object. The pipeline never trusts a document's shape, so values stay `unknown`. */
+export type JsonObject = Record<string, unknown>;
+
+/** A parsed OpenAPI document (only known to be a JSON object with an `openapi` field). */
+export type OpenApiDocument = JsonObject;
+
+/** Whether `value` is a plain JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Own entries of `value` if it is a JSON object, else none (so callers loop without guards). */
+export function entriesOf(value: unknown): [string, unknown][] {
+  return isRecord(value) ? Object.entries(value) : [];
+}
+
+/**
+ * Sets `object[key] = value` as an own data property: plain assignment would
+ * call the `__proto__` setter for a key named "__proto__" (a legal property
+ * name in a document) and lose it.
+ */
+export function setKey(object: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(object, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * Stands in for an integer beyond 2^53 while it is JSON text: `parse` turns
+ * such a number into a `bigint` (JSON.parse would round it), and
+ * {@link jsonText} writes a `bigint` back as its digits. Random, so no real
+ * document can hold it.
+ */
+export const BIG_INTEGER_MARK = `__bigint_${randomUUID().replace(/-/g, "")}__`;
+
+/**
+ * JSON text of `value` (as JSON.stringify, `indent` included), with each
+ * `bigint` written as the integer it is.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  let big = false;
+  const text = JSON.stringify(
+    value,
+    (_key, item: unknown) => {
+      if (typeof item !== "bigint") return item;
+      big = true;
+      return `${BIG_INTEGER_MARK}${item}`;
+    },
+    indent,
+  );
+  if (text === undefined) return "null";
+  return big
+    ? text.replace(new RegExp(`"${BIG_INTEGER_MARK}(-?\\d+)"`, "g"), "$1")
+    : text;
+}
+
+/** The HTTP methods that can hold an operation in a path item, in the specification's order. */
+const HTTP_METHODS = [
+  "get",
+  "put",
+  "post",
+  "delete",
+  "options",
+  "head",
+  "patch",
+  "trace",
+] as const;
+
+/** Whether `key` is a path-item key that holds an operation. */
+export function isHttpMethod(key: string): boolean {
+  return (HTTP_METHODS as readonly string[]).includes(key);
+}
+
+/**
+ * Decodes a local reference (`#/components/schemas/A~1B`) into pointer
+ * segments (`["components", "schemas", "A/B"]`): percent-decoding first, then
+ * `~1` → `/` and `~0` → `~` (RFC 6901). `undefined` for anything not local.
+ */
+export function decodeRef(ref: string): string[] | undefined {
+  if (!ref.startsWith("#")) return undefined;
+  let fragment = ref.slice(1);
+  try {
+    fragment = decodeURIComponent(fragment);
+  } catch {
+    // A stray "%" is more likely a literal character than an encoding error.
+  }
+  if (fragment === "") return [];
+  if (!fragment.startsWith("/")) return undefined;
+  return fragment
+    .slice(1)
+    .split("/")
+    .map((segment) => segment.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/** Encodes pointer segments as a local reference (the inverse of {@link decodeRef}). */
+export function encodeRef(segments: readonly string[]): string {
+  return `#${segments.map((s) => `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}`).join("")}`;
+}
+
+/** The value at `segments` inside `root`, or `undefined` when the pointer leads nowhere. */
+export function getAt(root: unknown, segments: readonly string[]): unknown {
+  let current: unknown = root;
+  for (const segment of segments) {
+    if (Array.isArray(current)) {
+      if (!/^(0|[1-9]\d*)$/.test(segment)) return undefined;
+      current = current[Number(segment)];
+    } else if (isRecord(current) && Object.hasOwn(current, segment)) {
+      current = current[segment];
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}
+
+/**
+ * How deep a document may nest: real ones stay under 30 (Stripe's: 25); one
+ * nested 20 000 deep would overflow the stack of every recursive walk (this
+ * one, openapi-typescript's...) with an error naming nothing.
+ */
+const MAX_NESTING = 1000;
+
+/**
+ * Calls `visit` for every reference held in `value`: each `$ref` and each
+ * discriminator `mapping` target (a bare schema name becomes a reference).
+ * `at` is the pointer of the object holding it, relative to `value`. Does not
+ * follow references.
+ *
+ * @throws PipelineError past {@link MAX_NESTING} levels, naming where.
+ */
+export function forEachRef(
+  value: unknown,
+  visit: (ref: string, at: readonly string[]) => void,
+  at: string[] = [],
+): void {
+  if (at.length > MAX_NESTING) {
+    throw new PipelineError(
+      `nests more than ${MAX_NESTING} levels deep (at ${encodeRef(at.slice(0, 6))}/…)`,
+    );
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      at.push(String(index));
+      forEachRef(item, visit, at);
+      at.pop();
+    });
+    return;
+  }
+  if (!isRecord(value)) return;
+  if (typeof value["$ref"] === "string") visit(value["$ref"], at);
+  const discriminator = value["discriminator"];
+  if (isRecord(discriminator)) {
+    for (const [, target] of entriesOf(discriminator["mapping"])) {
+      if (typeof target !== "string") continue;
+      visit(
+        /[/#]/.test(target)
+          ? target
+          : encodeRef(["components", "schemas", target]),
+        at,
+      );
+    }
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (typeof child !== "object" || child === null) continue;
+    at.push(key);
+    forEachRef(child, visit, at);
+    at.pop();
+  }
+}
+
+/**
+ * Follows `$ref` chains from `value` to a value that is not a reference.
+ * Returns it (`undefined` when a reference leads nowhere or loops) and the
+ * last reference followed, which names the component.
+ */
+export function deref(
+  doc: unknown,
+  value: unknown,
+): { value: unknown; ref: string | undefined } {
+  let current = value;
+  let lastRef: string | undefined;
+  const seen = new Set<string>();
+  while (isRecord(current) && typeof current["$ref"] === "string") {
+    const ref = current["$ref"];
+    const segments = decodeRef(ref);
+    if (seen.has(ref) || segments === undefined)
+      return { value: undefined, ref };
+    seen.add(ref);
+    lastRef = ref;
+    current = getAt(doc, segments);
+  }
+  return { value: current, ref: lastRef };
+}
+
+/** Where an operation lives in a document. */
+export interface OperationLocation {
+  readonly container: "paths" | "webhooks";
+  /** The path template (or webhook name). */
+  readonly key: string;
+  readonly method: string;
+  readonly operation: JsonObject;
+  /** The path item holding it (resolved if it was a `$ref`). */
+  readonly pathItem: JsonObject;
+}
+
+/** Every operation, in document order: `paths`, then `webhooks`; path items given as `$ref` resolved. */
+export function listOperations(doc: OpenApiDocument): OperationLocation[] {
+  const found: OperationLocation[] = [];
+  for (const container of ["paths", "webhooks"] as const) {
+    for (const [key, item] of entriesOf(doc[container])) {
+      const pathItem = deref(doc, item).value;
+      if (!isRecord(pathItem)) continue;
+      for (const method of HTTP_METHODS) {
+        const operation = pathItem[method];
+        if (isRecord(operation))
+          found.push({ container, key, method, operation, pathItem });
+      }
+    }
+  }
+  return found;
+}
+
+/** An operation as `METHOD /path`: `DELETE /agents/{agent_id}/stop`. */
+export function describeOperation(location: OperationLocation): string {
+  return `${location.method.toUpperCase()} ${location.key}`;
+}
+
+/** An operation's name: its `operationId`, or `METHOD /path` without one (webhooks often have none). */
+export function operationName(location: OperationLocation): string {
+  const id = location.operation["operationId"];
+  if (typeof id === "string") return id;
+  const prefix = location.container === "webhooks" ? "webhook " : "";
+  return `${prefix}${describeOperation(location)}`;
+}

@@ -1,0 +1,342 @@
+/**
+ * The first stages of a pull: load the upstream document's text (a URL or a
+ * file, within a time limit and a size limit) and parse it (JSON or YAML,
+ * integers beyond 2^53 kept as written), with a clear message for the usual
+ * wrong bodies: an HTML page, plain text, Swagger 2.0, a syntax error.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import YAML, { type ScalarTag } from "yaml";
+import {
+  BIG_INTEGER_MARK,
+  PipelineError,
+  describeError,
+  isRecord,
+  type OpenApiDocument,
+} from "./document.js";
+
+/** Limits for {@link loadSource}. */
+export interface LoadOptions {
+  /** Give up on a URL after this many milliseconds (connection, headers and body together). */
+  readonly timeoutMs: number;
+  /** Refuse a document larger than this many bytes. */
+  readonly maxBytes: number;
+  /** Directory that relative file paths are resolved against. */
+  readonly cwd: string;
+}
+
+/** What {@link loadSource} read. */
+export interface LoadedSource {
+  /** The document's text (UTF-8). */
+  readonly text: string;
+  /** The source as messages show it: the URL without its credentials, or the path as given. */
+  readonly origin: string;
+}
+
+/**
+ * Reads the document named by `source`: an `http(s)://` URL, a `file://` URL
+ * or a file path (relative to `options.cwd`). Credentials in a URL are sent
+ * as an `Authorization: Basic` header (fetch refuses a URL holding them) and
+ * never appear in a message.
+ *
+ * @throws PipelineError when the source cannot be read, answers with a non-2xx
+ *   status, takes longer than `timeoutMs`, or is larger than `maxBytes`.
+ */
+export async function loadSource(
+  source: string,
+  options: LoadOptions,
+): Promise<LoadedSource> {
+  if (/^https?:\/\//i.test(source)) return loadUrl(source, options);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source)) {
+    throw new PipelineError(
+      `unsupported source ${source}: use an http(s) URL or a file path`,
+    );
+  }
+  let path: string;
+  try {
+    path = /^file:/i.test(source)
+      ? fileURLToPath(source)
+      : resolve(options.cwd, source);
+  } catch (error) {
+    throw new PipelineError(
+      `invalid file URL ${source}: ${describeError(error)}`,
+    );
+  }
+  let bytes: Buffer;
+  try {
+    // The size first, so an enormous file is never read into memory.
+    const info = await stat(path);
+    if (!info.isFile()) throw new PipelineError(`${source} is not a file`);
+    if (info.size > options.maxBytes)
+      throw tooLarge(source, info.size, options);
+    bytes = await readFile(path);
+  } catch (error) {
+    if (error instanceof PipelineError) throw error;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new PipelineError(`${source} not found`);
+    throw new PipelineError(`cannot read ${source}: ${describeError(error)}`);
+  }
+  // The file may have grown between stat and read.
+  if (bytes.byteLength > options.maxBytes)
+    throw tooLarge(source, bytes.byteLength, options);
+  return { text: decodeUtf8(bytes, source), origin: source };
+}
+
+/** A byte count for messages: `52428800 bytes (50 MB)`. */
+export function formatBytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return mb >= 1
+    ? `${bytes} bytes (${Number(mb.toFixed(1))} MB)`
+    : `${bytes} bytes`;
+}
+
+async function loadUrl(
+  source: string,
+  options: LoadOptions,
+): Promise<LoadedSource> {
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    // The text as given may hold a password: say only what kind of source it was.
+    throw new PipelineError("invalid URL given as the source");
+  }
+  const headers: Record<string, string> = {
+    accept:
+      "application/json, application/yaml;q=0.9, text/yaml;q=0.9, */*;q=0.5",
+  };
+  if (url.username !== "" || url.password !== "") {
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    headers["authorization"] =
+      `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    url.username = "";
+    url.password = "";
+  }
+  const origin = url.href;
+  // One controller for the whole exchange: the timeout also covers a server
+  // that accepts the connection and never answers, or stalls mid-body.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const timedOut = (): PipelineError =>
+    new PipelineError(
+      `timed out after ${options.timeoutMs} ms loading ${origin} (--timeout)`,
+    );
+  try {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        signal: controller.signal,
+        redirect: "follow",
+        headers,
+      });
+    } catch (error) {
+      if (controller.signal.aborted) throw timedOut();
+      throw new PipelineError(
+        `cannot reach ${origin}: ${describeError(error)}`,
+      );
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      const reason = response.statusText ? ` ${response.statusText}` : "";
+      throw new PipelineError(
+        `HTTP ${response.status}${reason} from ${origin}`,
+      );
+    }
+    // Content-Length refuses early; it can lie or be absent, so the streamed
+    // bytes are counted as well.
+    const declared = Number(response.headers.get("content-length"));
+    if (Number.isFinite(declared) && declared > options.maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw tooLarge(origin, declared, options);
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of response.body ?? []) {
+        total += chunk.byteLength;
+        if (total > options.maxBytes) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new PipelineError(
+            `${origin} is larger than ${formatBytes(options.maxBytes)} (the --max-bytes limit); stopped reading`,
+          );
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof PipelineError) throw error;
+      if (controller.signal.aborted) throw timedOut();
+      throw new PipelineError(
+        `connection to ${origin} failed while reading the body: ${describeError(error)}`,
+      );
+    }
+    return { text: decodeUtf8(Buffer.concat(chunks), origin), origin };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array, origin: string): string {
+  try {
+    // fatal: a binary or mis-encoded body fails here, clearly, rather than
+    // as a confusing parse error later.
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new PipelineError(`${origin} is not valid UTF-8 text`);
+  }
+}
+
+function tooLarge(
+  origin: string,
+  size: number,
+  options: LoadOptions,
+): PipelineError {
+  return new PipelineError(
+    `${origin} is ${formatBytes(size)}, over the ${formatBytes(options.maxBytes)} limit (--max-bytes)`,
+  );
+}
+
+/** OpenAPI versions the pipeline accepts (those openapi-typescript and redocly both support). */
+const SUPPORTED_VERSION = /^3\.[01]\.\d+$/;
+
+/**
+ * Parses JSON or YAML text into an OpenAPI 3.0/3.1 document. JSON is told by
+ * its first character (`{` or `[`); anything else is read as YAML. Integers
+ * beyond 2^53 become `bigint`s (see `jsonText`), so they are written back as
+ * they came.
+ *
+ * @param origin - Where the text came from, for messages.
+ * @throws PipelineError naming `origin` and, for syntax errors, the line and column.
+ */
+export function parseDocument(text: string, origin: string): OpenApiDocument {
+  // A byte order mark is legal before YAML but not before JSON.
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const start = body.trimStart();
+  if (start === "") throw new PipelineError(`${origin} is empty`);
+  if (start.startsWith("<")) {
+    const what = /^<(!doctype\s+html|html)/i.test(start)
+      ? "an HTML page"
+      : "HTML or XML";
+    throw new PipelineError(
+      `${origin} is ${what}, not an OpenAPI document (starts with ${JSON.stringify(start.slice(0, 30))})`,
+    );
+  }
+  const value = /^[[{]/.test(start)
+    ? parseJson(body, origin)
+    : parseYaml(body, origin);
+  if (!isRecord(value)) {
+    const shown =
+      typeof value === "string"
+        ? `text ${JSON.stringify(value.slice(0, 40))}`
+        : Array.isArray(value)
+          ? "an array"
+          : String(value);
+    throw new PipelineError(
+      `${origin} is not an OpenAPI document (it holds ${shown}, not an object)`,
+    );
+  }
+  if ("swagger" in value) {
+    throw new PipelineError(
+      `${origin} is Swagger ${String(value["swagger"])}, not OpenAPI 3.x: convert it to OpenAPI 3 first`,
+    );
+  }
+  const version = value["openapi"];
+  if (version === undefined) {
+    const keys = Object.keys(value).slice(0, 5).join(", ");
+    throw new PipelineError(
+      `${origin} is not an OpenAPI document (no "openapi" field; top-level keys: ${keys || "none"})`,
+    );
+  }
+  if (typeof version !== "string" || !SUPPORTED_VERSION.test(version)) {
+    throw new PipelineError(
+      `${origin} has unsupported OpenAPI version ${JSON.stringify(version)} (supported: 3.0.x and 3.1.x)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Strings (skipped whole, so digits inside them are left alone) and integers
+ * of 16 digits or more that are not part of a fraction or an exponent.
+ */
+const LONG_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+
+function parseJson(text: string, origin: string): unknown {
+  try {
+    if (!/\d{16}/.test(text)) return JSON.parse(text) as unknown;
+    // Integers JSON.parse would round travel as marked strings, then become bigints.
+    const marked = text.replace(LONG_INTEGER, (token) =>
+      token.startsWith('"') || typeof bigInteger(token) === "number"
+        ? token
+        : `"${BIG_INTEGER_MARK}${token}"`,
+    );
+    return JSON.parse(marked, (_key, value: unknown) =>
+      typeof value === "string" && value.startsWith(BIG_INTEGER_MARK)
+        ? bigInteger(value.slice(BIG_INTEGER_MARK.length))
+        : value,
+    ) as unknown;
+  } catch (error) {
+    // The position in the text as given, not as marked.
+    let message = String(error instanceof Error ? error.message : error);
+    try {
+      JSON.parse(text);
+    } catch (original) {
+      if (original instanceof Error) message = original.message;
+    }
+    throw new PipelineError(
+      `invalid JSON in ${origin}: ${message}${jsonPosition(text, message)}`,
+    );
+  }
+}
+
+/**
+ * Where a JSON syntax error is, as ` (line L, column C)`. V8 gives an offset
+ * ("at position 42") for some errors, and for the others the text around it:
+ * `..."info": }"...` is ten characters on each side of the offending one.
+ */
+function jsonPosition(text: string, message: string): string {
+  let offset = Number(/at position (\d+)/.exec(message)?.[1] ?? Number.NaN);
+  const context = /, (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON$/.exec(
+    message,
+  );
+  if (Number.isNaN(offset) && context !== null) {
+    const [, before, snippet = "", after] = context;
+    if (before !== undefined) offset = text.indexOf(snippet) + 10;
+    else if (after !== undefined) offset = snippet.length - 10;
+  }
+  if (!(offset >= 0)) return "";
+  const lines = text.slice(0, offset).split("\n");
+  return ` (line ${lines.length}, column ${(lines.at(-1)?.length ?? 0) + 1})`;
+}
+
+/** An integer as written: a number if it is one exactly, else a bigint. */
+function bigInteger(digits: string): number | bigint {
+  return Number.isSafeInteger(Number(digits)) ? Number(digits) : BigInt(digits);
+}
+
+function parseYaml(text: string, origin: string): unknown {
+  try {
+    return YAML.parse(text, {
+      // Some hand-written documents share blocks with `<<: *anchor`. The
+      // default alias limit stays on: it stops "billion laughs" bodies.
+      merge: true,
+      // Decimal integers beyond 2^53 as bigints, as JSON's (see parseJson).
+      customTags: (tags) =>
+        tags.map((tag) =>
+          typeof tag === "object" &&
+          tag.tag === "tag:yaml.org,2002:int" &&
+          tag.format === undefined
+            ? ({ ...tag, resolve: bigInteger } as ScalarTag)
+            : tag,
+        ),
+    }) as unknown;
+  } catch (error) {
+    // yaml's message is "<what> at line L, column C:" and a code frame on
+    // further lines; the first line is the part worth printing.
+    const first = error instanceof Error ? error.message.split("\n")[0] : "";
+    throw new PipelineError(
+      `invalid YAML in ${origin}: ${(first || String(error)).replace(/:$/, "")}`,
+    );
+  }
+}
