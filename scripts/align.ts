@@ -9,7 +9,7 @@
  * a pull of an unchanged API changes no byte (no pull request for nothing),
  * and a pull's git diff shows what changed, not what moved.
  */
-import { isRecord, setKey, type JsonObject } from "./document.js";
+import { isRecord, recordOf, setKey, type JsonObject } from "./document.js";
 
 /** Arrays whose order carries no meaning. */
 const SETS = new Set(["required", "enum", "type", "oneOf", "anyOf"]);
@@ -57,7 +57,7 @@ function align(
     return items.map((item, index) => align(before[index], item, "", inner));
   }
   if (!isRecord(next)) return next;
-  const before = isRecord(previous) ? previous : {};
+  const before = recordOf(previous);
   const result: JsonObject = {};
   for (const [name, value] of Object.entries(next))
     setKey(result, name, align(before[name], value, name, inner));
@@ -92,19 +92,28 @@ function sameSet(
   return ordered;
 }
 
-/** Whether two JSON values are equal, object key order aside. */
-export function sameJson(a: unknown, b: unknown): boolean {
+/**
+ * Whether two JSON values are equal, object key order aside; `sameRef`, when
+ * given, says whether an equal `$ref` names the same thing on both sides.
+ */
+export function sameJson(
+  a: unknown,
+  b: unknown,
+  sameRef?: (ref: string) => boolean,
+): boolean {
   if (a === b) return true;
   if (Array.isArray(a))
     return (
       Array.isArray(b) &&
       a.length === b.length &&
-      a.every((item, index) => sameJson(item, b[index]))
+      a.every((item, index) => sameJson(item, b[index], sameRef))
     );
   if (!isRecord(a) || !isRecord(b)) return false;
   const keys = Object.keys(a);
-  return (
-    keys.length === Object.keys(b).length &&
-    keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]))
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) =>
+    key === "$ref" && sameRef !== undefined
+      ? a[key] === b[key] && sameRef(String(a[key]))
+      : Object.hasOwn(b, key) && sameJson(a[key], b[key], sameRef),
   );
 }

@@ -18,8 +18,10 @@ import {
   forEachRef,
   isHttpMethod,
   isRecord,
+  keysOf,
   listOperations,
   operationName,
+  recordOf,
   type JsonObject,
   type OpenApiDocument,
   type OperationLocation,
@@ -67,8 +69,8 @@ export function diffDocuments(
   current: OpenApiDocument,
 ): DocumentDiff {
   const info = (doc: OpenApiDocument): DocumentInfo => {
-    const info = isRecord(doc["info"]) ? doc["info"] : {};
-    return { title: String(info["title"]), version: String(info["version"]) };
+    const { title, version } = recordOf(doc["info"]);
+    return { title: String(title), version: String(version) };
   };
   if (previous === undefined)
     return { previous, current: info(current), changes: [], bump: "minor" };
@@ -134,9 +136,8 @@ class Differ implements WalkContext {
     const site = { where: "document", path: "" };
     this.report(site, keywords([this.old], [this.now], top, true));
     // `info` is documentation, field by field (`info: version changed...`).
-    const info = (doc: OpenApiDocument) =>
-      isRecord(doc["info"]) ? doc["info"] : {};
-    const fields = keywords([info(this.old)], [info(this.now)], new Set());
+    const info = [recordOf(this.old["info"])];
+    const fields = keywords(info, [recordOf(this.now["info"])], new Set());
     for (const [, detail] of fields)
       this.fact("documentation-changed", { where: "info", path: "" }, detail);
     const named = (doc: OpenApiDocument) =>
@@ -159,9 +160,15 @@ class Differ implements WalkContext {
       if (this.unchanged.has(key) || this.walk.visited.has(key)) continue;
       const name = key.slice("schemas/".length);
       const ref = { $ref: encodeRef(["components", "schemas", name]) };
-      for (const direction of ["request", "response"] as const)
-        if (this.reached(key)[direction].size > 0)
-          this.walk.compare(ref, ref, componentSite(key, direction));
+      const { request, response } = this.reached(key);
+      const unused = request.size + response.size === 0;
+      for (const [direction, users] of Object.entries({ request, response }))
+        if (unused || users.size > 0)
+          this.walk.compare(
+            ref,
+            ref,
+            componentSite(key, direction as Direction),
+          );
     }
     return this.out;
   }
@@ -182,22 +189,9 @@ class Differ implements WalkContext {
   }
 
   same(a: unknown, b: unknown): boolean {
-    if (a === b) return true;
-    if (Array.isArray(a))
-      return (
-        Array.isArray(b) &&
-        a.length === b.length &&
-        a.every((item, index) => this.same(item, b[index]))
-      );
-    if (!isRecord(a) || !isRecord(b)) return false;
-    const keys = Object.keys(a);
-    if (keys.length !== Object.keys(b).length) return false;
-    return keys.every((key) => {
-      if (!Object.hasOwn(b, key)) return false;
-      if (key !== "$ref") return this.same(a[key], b[key]);
-      const target = componentKey(String(a[key]));
-      return a[key] === b[key] && this.unchanged.has(target ?? "");
-    });
+    const unchanged = (ref: string) =>
+      this.unchanged.has(componentKey(ref) ?? "");
+    return sameJson(a, b, unchanged);
   }
 
   sameComponent(a: string | undefined, b: string | undefined) {
@@ -211,12 +205,10 @@ class Differ implements WalkContext {
 
   /** Components removed, renamed (the same content under another name) or added. */
   private components(): void {
-    const sections = (doc: OpenApiDocument): JsonObject =>
-      isRecord(doc["components"]) ? doc["components"] : {};
-    const [a, b] = [sections(this.old), sections(this.now)];
-    for (const section of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const before = isRecord(a[section]) ? a[section] : {};
-      const after = isRecord(b[section]) ? b[section] : {};
+    const a = recordOf(this.old["components"]);
+    const b = recordOf(this.now["components"]);
+    for (const section of keysOf(a, b)) {
+      const [before, after] = [recordOf(a[section]), recordOf(b[section])];
       if (!TYPE_SECTIONS.has(section)) {
         const site = { where: `components.${section}`, path: "" };
         this.report(site, keywords([before], [after], new Set()));
@@ -244,59 +236,46 @@ class Differ implements WalkContext {
     if (describe(o) !== describe(n))
       this.fact("operation-moved", here, `${describe(o)} to ${describe(n)}`);
     const item = { ...here, where: n.key };
-    const ownKeys = [...Object.keys(o.pathItem), ...Object.keys(n.pathItem)];
-    const handled = ownKeys.filter(
+    const own = [...keysOf(o.pathItem, n.pathItem)].filter(
       (k) => isHttpMethod(k) || k === "parameters",
     );
-    this.report(item, keywords([o.pathItem], [n.pathItem], new Set(handled)));
+    this.report(item, keywords([o.pathItem], [n.pathItem], new Set(own)));
     const all = (l: OperationLocation) => [
       l.pathItem["parameters"],
       l.operation,
     ];
     if (this.same(all(o), all(n))) return;
-    const [before, after] = [
-      parametersOf(this.old, o),
-      parametersOf(this.now, n),
-    ];
-    for (const key of new Set([...before.keys(), ...after.keys()]))
-      this.part(
-        "parameter",
-        before.get(key),
-        after.get(key),
-        inside(here, key),
-      );
+    const before = parametersOf(this.old, o);
+    const after = parametersOf(this.now, n);
+    for (const key of new Set([...before.keys(), ...after.keys()])) {
+      const site = inside(here, key);
+      this.part("parameter", before.get(key), after.get(key), site);
+    }
     const [x, y] = [o.operation, n.operation];
     const body = inside(here, "request");
     this.part("request-body", x["requestBody"], y["requestBody"], body);
     this.responses(here, x["responses"], y["responses"]);
-    const own = words("parameters requestBody responses");
-    this.report(here, keywords([x], [y], own));
+    const handled = words("parameters requestBody responses");
+    this.report(here, keywords([x], [y], handled));
   }
 
   private responses(here: Site, x: unknown, y: unknown): void {
-    const [before, after] = [isRecord(x) ? x : {}, isRecord(y) ? y : {}];
-    for (const status of new Set([
-      ...Object.keys(before),
-      ...Object.keys(after),
-    ])) {
+    const [before, after] = [recordOf(x), recordOf(y)];
+    for (const status of keysOf(before, after)) {
       const site = inside(here, `response ${status}`);
       const { at, a, b } = this.resolve(before[status], after[status], site);
       if (!isRecord(a)) this.fact("response-added", site);
-      else if (!isRecord(b)) {
-        const success = /^2/.test(status);
+      else if (!isRecord(b))
         this.fact(
-          success ? "success-response-removed" : "response-removed",
+          `${/^2/.test(status) ? "success-" : ""}response-removed`,
           site,
         );
-      } else {
+      else {
         const [ha, hb] = [headersOf(a), headersOf(b)];
-        for (const name of new Set([...ha.keys(), ...hb.keys()]))
-          this.part(
-            "response-header",
-            ha.get(name),
-            hb.get(name),
-            inside(at, `header ${name}`),
-          );
+        for (const name of new Set([...ha.keys(), ...hb.keys()])) {
+          const header = inside(at, `header ${name}`);
+          this.part("response-header", ha.get(name), hb.get(name), header);
+        }
         this.content({ ...at, direction: "response" }, a, b);
         this.report(at, keywords([a], [b], words("headers content")));
       }
@@ -323,27 +302,18 @@ class Differ implements WalkContext {
       return this.fact(rule, site);
     }
     if (!isRecord(a))
-      return this.fact(
-        required(b) ? (`${kind}-added-required` as const) : `${kind}-added`,
-        site,
-      );
+      return this.fact(`${kind}-added${required(b) ? "-required" : ""}`, site);
     if (!required(a) && required(b)) this.fact(`${kind}-became-required`, at);
     if (required(a) && !required(b)) this.fact(`${kind}-became-optional`, at);
     this.walk.compare(a["schema"], b["schema"], at);
     this.content(at, a, b);
-    this.report(
-      at,
-      keywords([a], [b], words("name in required schema content")),
-    );
+    const handled = words("name in required schema content");
+    this.report(at, keywords([a], [b], handled));
   }
 
   private content(site: Site, x: JsonObject, y: JsonObject): void {
-    const before = isRecord(x["content"]) ? x["content"] : {};
-    const after = isRecord(y["content"]) ? y["content"] : {};
-    for (const type of new Set([
-      ...Object.keys(before),
-      ...Object.keys(after),
-    ])) {
+    const [before, after] = [recordOf(x["content"]), recordOf(y["content"])];
+    for (const type of keysOf(before, after)) {
       const [a, b] = [before[type], after[type]];
       if (!isRecord(a)) this.fact("media-type-added", site, type);
       else if (!isRecord(b)) this.fact("media-type-removed", site, type);
@@ -384,10 +354,9 @@ class Differ implements WalkContext {
   }
 }
 
-function sidesOf(
-  map: Map<string, Record<Direction, Set<string>>>,
-  key: string,
-) {
+type Sides = Record<Direction, Set<string>>;
+
+function sidesOf(map: Map<string, Sides>, key: string): Sides {
   const sides = map.get(key) ?? { request: new Set(), response: new Set() };
   map.set(key, sides);
   return sides;
@@ -422,12 +391,9 @@ function unchangedComponents(
 ): Set<string> {
   const valueOf = (doc: OpenApiDocument, key: string): unknown => {
     const slash = key.indexOf("/");
-    const components = isRecord(doc["components"]) ? doc["components"] : {};
-    const entries = components[key.slice(0, slash)];
+    const entries = recordOf(recordOf(doc["components"])[key.slice(0, slash)]);
     const name = key.slice(slash + 1);
-    return isRecord(entries) && Object.hasOwn(entries, name)
-      ? entries[name]
-      : undefined;
+    return Object.hasOwn(entries, name) ? entries[name] : undefined;
   };
   const changed = [...keys].filter((key) => {
     const a = valueOf(old, key);
@@ -453,10 +419,8 @@ function parametersOf(doc: OpenApiDocument, location: OperationLocation) {
       const where = String(value["in"]);
       // Header names are case-insensitive.
       const name = String(value["name"]);
-      result.set(
-        `${where} ${where === "header" ? name.toLowerCase() : name}`,
-        raw,
-      );
+      const key = where === "header" ? name.toLowerCase() : name;
+      result.set(`${where} ${key}`, raw);
     }
   }
   return result;

@@ -55,6 +55,16 @@ export function isRecord(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** `value` if it is a JSON object, else an empty one (so callers read it without guards). */
+export function recordOf(value: unknown): JsonObject {
+  return isRecord(value) ? value : {};
+}
+
+/** The keys of all the objects given, each once, in order. */
+export function keysOf(...objects: JsonObject[]): Set<string> {
+  return new Set(objects.flatMap((object) => Object.keys(object)));
+}
+
 /** Own entries of `value` if it is a JSON object, else none (so callers loop without guards). */
 export function entriesOf(value: unknown): [string, unknown][] {
   return isRecord(value) ? Object.entries(value) : [];
@@ -104,20 +114,11 @@ export function jsonText(value: unknown, indent?: number): string {
 }
 
 /** The HTTP methods that can hold an operation in a path item, in the specification's order. */
-const HTTP_METHODS = [
-  "get",
-  "put",
-  "post",
-  "delete",
-  "options",
-  "head",
-  "patch",
-  "trace",
-] as const;
+const HTTP_METHODS = "get put post delete options head patch trace".split(" ");
 
 /** Whether `key` is a path-item key that holds an operation. */
 export function isHttpMethod(key: string): boolean {
-  return (HTTP_METHODS as readonly string[]).includes(key);
+  return HTTP_METHODS.includes(key);
 }
 
 /**

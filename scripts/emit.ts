@@ -16,7 +16,7 @@ import {
   SHAPES_FILE,
   TYPES_FILE,
   VERSION_FILE,
-  isRecord,
+  recordOf,
   type OpenApiDocument,
 } from "./document.js";
 
@@ -43,7 +43,7 @@ export async function emitGenerated(
   doc: OpenApiDocument,
   formatter: Formatter,
 ): Promise<Map<string, string>> {
-  const info = isRecord(doc["info"]) ? doc["info"] : {};
+  const info = recordOf(doc["info"]);
   const [title, version] = [String(info["title"]), String(info["version"])];
   const header = [
     "/**",

@@ -18,13 +18,13 @@ import {
   jsonText,
   listOperations,
   operationName,
+  recordOf,
   type OpenApiDocument,
 } from "./document.js";
 import { UsageError, type Args, type Terminal } from "./generate.js";
-import { pruneDocument } from "./prune.js";
+import { pruneDocument, unusableRefs } from "./prune.js";
 import { few, renderReport, type PullReport } from "./report.js";
 import { loadSource, parseDocument } from "./source.js";
-import { checkUpstream } from "./validate.js";
 import { writeFileAtomically, type WriteResult } from "./write.js";
 
 /** Exit code of a pull that breaks callers. */
@@ -49,7 +49,16 @@ export async function pull(
   const loaded = await loadSource(source, { ...args, cwd: root });
   const previous = await readPrevious(root);
   const upstream = parseDocument(loaded.text, loaded.origin);
-  const warnings = checkUpstream(upstream, loaded.origin);
+  const warnings: string[] = [];
+  // What only matters where the kept operations reach it (pruning refuses
+  // that), and is tolerated elsewhere.
+  const unusable = unusableRefs(upstream, loaded.origin);
+  if (unusable.length > 0) {
+    const [s, more] = unusable.length === 1 ? ["", ""] : ["s", ", ..."];
+    warnings.push(
+      `${loaded.origin} has ${unusable.length} unusable $ref${s} (${unusable[0]}${more}), outside what the kept operations use: ignored`,
+    );
+  }
   // A kept operation that upstream dropped is the most breaking change
   // there is: reported (exit 3), rather than failing as if the pull had.
   const upstreamIds = idsOf(upstream);
@@ -171,8 +180,7 @@ async function readConfig(root: string) {
       `cannot read package.json in ${root}: ${describeError(error)}`,
     );
   }
-  const config =
-    isRecord(pkg) && isRecord(pkg["openapi"]) ? pkg["openapi"] : {};
+  const config = recordOf(recordOf(pkg)["openapi"]);
   const { operations, source } = config;
   if (
     !Array.isArray(operations) ||

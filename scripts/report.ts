@@ -36,28 +36,8 @@ export const REPORT_FORMATS = ["text", "json", "markdown"] as const;
 /** One of {@link REPORT_FORMATS}. */
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** The JSON report (`--report-format json`), field by field; docs/regenerating.md describes each. */
-export interface JsonReport {
-  readonly format: "notte-api-client/pull-report@2";
-  readonly source: string;
-  readonly bytes: number;
-  readonly title: string;
-  readonly versions: { previous: string | null; current: string };
-  readonly operations: {
-    kept: readonly string[];
-    removedUpstream: readonly string[];
-    inDocument: number;
-  };
-  readonly bump: DocumentDiff["bump"];
-  /** How many changes break callers. */
-  readonly breaking: number;
-  readonly documentChanged: boolean;
-  readonly dryRun: boolean;
-  /** Every change, the breaking ones first. */
-  readonly changes: readonly (Change & { breaking: boolean })[];
-  readonly files: WriteResult | null;
-  readonly warnings: readonly string[];
-}
+/** The JSON report (`--report-format json`); docs/regenerating.md describes each field. */
+export type JsonReport = ReturnType<typeof toJson>;
 
 /** GitHub refuses a pull request body longer than this. */
 export const MARKDOWN_LIMIT = 65_536;
@@ -68,10 +48,10 @@ export function renderReport(report: PullReport, format: ReportFormat): string {
   return format === "markdown" ? markdown(report) : text(report);
 }
 
-function toJson(report: PullReport): JsonReport {
+function toJson(report: PullReport) {
   const { diff } = report;
   return {
-    format: "notte-api-client/pull-report@2",
+    format: "notte-api-client/pull-report@2" as const,
     source: report.source,
     bytes: report.bytes,
     title: diff.current.title,

@@ -22,6 +22,7 @@ import {
   entriesOf,
   isRecord,
   jsonText,
+  recordOf,
   type JsonObject,
   type OpenApiDocument,
 } from "./document.js";
@@ -48,18 +49,15 @@ export interface WalkContext {
   fact(rule: RuleId, site: Site, detail?: string): void;
   /** Equal, a `$ref` counting as equal when it names a component that did not change. */
   same(a: unknown, b: unknown): boolean;
-  /** `b` when two components (`section/name`) are one, or the first renamed to the second. */
-  sameComponent(
-    a: string | undefined,
-    b: string | undefined,
-  ): string | undefined;
+  /** `b` when two components (`section/name`) are one, or `a` was renamed `b`. */
+  sameComponent(a?: string, b?: string): string | undefined;
 }
 
 /** A change as the rules table names it, and its detail. */
 type Found = [rule: RuleId, detail: string];
 
 /** One alternative of a schema: unions flattened, `$ref`s resolved. */
-interface Variant {
+export interface Variant {
   readonly schema: JsonObject;
   /** As written: a `$ref` keeps the component's name for the next pair. */
   readonly raw: unknown;
@@ -117,7 +115,7 @@ export class SchemaWalk {
       isRecord(raw) && raw["$ref"] !== undefined && "default" in raw;
     if (sibling(a) || sibling(b)) {
       const [da, db] = [sibling(a) ? a : ra.value, sibling(b) ? b : rb.value];
-      this.report(site, defaults([da], [db]));
+      this.report(defaults([da], [db]), site);
     }
     const A = ra.value === true ? {} : ra.value;
     const B = rb.value === true ? {} : rb.value;
@@ -128,22 +126,28 @@ export class SchemaWalk {
       this.visited.add(key);
     }
     if (!this.firstVisit(A, B, site.direction) || ctx.same(A, B)) return;
+    const found: Found[] = [];
     const va = flatten(ctx.old, A);
     const vb = flatten(ctx.now, B);
     const [ta, tb] = [typesOf(va), typesOf(vb)];
     const lost = [...ta].filter((type) => !accepts(tb, type));
     const gained = [...tb].filter((type) => !accepts(ta, type));
-    if (lost.length > 0) ctx.fact("type-removed", site, typeList(lost));
-    if (gained.length > 0) ctx.fact("type-added", site, typeList(gained));
-    this.report(site, enums(enumOf(va), enumOf(vb)));
+    if (lost.length > 0) found.push(["type-removed", typeList(lost)]);
+    if (gained.length > 0) found.push(["type-added", typeList(gained)]);
     // Keywords of the schema itself, or of its first scalar alternative with them.
     const scalars = (v: Variant[]) =>
       v.filter((x) => !isStructured(x)).map((x) => x.schema);
-    const viewA = [A, ...scalars(va)];
-    const viewB = [B, ...scalars(vb)];
-    this.report(site, constraints(viewA, viewB));
-    this.report(site, defaults(viewA, viewB));
-    this.report(site, keywords(viewA, viewB, SCHEMA_KEYS));
+    const [viewA, viewB] = [
+      [A, ...scalars(va)],
+      [B, ...scalars(vb)],
+    ];
+    found.push(
+      ...enums(enumOf(va), enumOf(vb)),
+      ...constraints(viewA, viewB),
+      ...defaults(viewA, viewB),
+      ...keywords(viewA, viewB, SCHEMA_KEYS),
+    );
+    this.report(found, site);
     const [x] = va;
     const [y] = vb;
     const plain = va.length === 1 && vb.length === 1;
@@ -151,7 +155,7 @@ export class SchemaWalk {
     else this.members(va, vb, [A, B], site);
   }
 
-  private report(site: Site, found: Found[]): void {
+  private report(found: Found[], site: Site): void {
     for (const [rule, detail] of found) this.ctx.fact(rule, site, detail);
   }
 
@@ -232,13 +236,7 @@ export class SchemaWalk {
     const spare = targets.filter((t) => !pairs.some(([, p]) => p === t));
     // The only one left on each side, not two components: one member, changed.
     const [s, t] = [lone[0], spare[0]];
-    if (
-      lone.length === 1 &&
-      spare.length === 1 &&
-      s &&
-      t &&
-      !(s.key && t.key)
-    ) {
+    if (s && t && lone.length + spare.length === 2 && !(s.key && t.key)) {
       pairs.push([s, t]);
       lone.length = spare.length = 0;
     }
@@ -349,14 +347,14 @@ function deeper(site: Site, segment: string): Site {
  * one-member `allOf` (a description beside a `$ref`) as its member. A larger
  * `allOf` stays one alternative, read through by {@link propertiesOf}.
  */
-function flatten(doc: OpenApiDocument, schema: unknown): Variant[] {
+export function flatten(doc: OpenApiDocument, schema: unknown): Variant[] {
   const variants: Variant[] = [];
   const queue: [unknown, boolean, string][] = [[schema, false, ""]];
   const expanded = new Set<unknown>();
   for (const [raw, exclusive, label] of queue) {
     const { value, ref } = deref(doc, raw);
     if (value === false) continue;
-    const schema = isRecord(value) ? value : {};
+    const schema = recordOf(value);
     const list = (key: string) =>
       Array.isArray(schema[key]) ? (schema[key] as unknown[]) : [];
     const [anyOf, oneOf, allOf] = [list("anyOf"), list("oneOf"), list("allOf")];
@@ -413,19 +411,19 @@ function jsonType(value: unknown): string {
   return typeof value === "object" ? "object" : typeof value;
 }
 
-function typesOf(variants: readonly Variant[]): Set<string> {
-  return new Set(variants.flatMap((v) => v.types));
-}
-
+const typesOf = (variants: readonly Variant[]): Set<string> =>
+  new Set(variants.flatMap((v) => v.types));
 /** Whether a value of JSON type `type` is allowed by `types`. */
-function accepts(types: ReadonlySet<string>, type: string): boolean {
-  if (types.has(ANY) || types.has(type)) return true;
-  return type === "integer" && types.has("number");
-}
-
-function typeList(types: readonly string[]): string {
-  return types.map((t) => (t === ANY ? "any type" : t)).join(" or ");
-}
+const accepts = (types: ReadonlySet<string>, type: string): boolean =>
+  types.has(ANY) ||
+  types.has(type) ||
+  (type === "integer" && types.has("number"));
+const typeList = (types: readonly string[]): string =>
+  types.map((t) => (t === ANY ? "any type" : t)).join(" or ");
+const isObject = (variant: Variant) => variant.types.includes("object");
+const isArray = (variant: Variant) => variant.types.includes("array");
+const isStructured = (variant: Variant) =>
+  isObject(variant) || isArray(variant);
 
 /** The allowed values by JSON text (`null` left to the types), when every alternative is an enum, a const or null. */
 function enumOf(variants: readonly Variant[]) {
@@ -447,29 +445,21 @@ function enumOf(variants: readonly Variant[]) {
 
 function enums(a?: Map<string, unknown>, b?: Map<string, unknown>): Found[] {
   const list = (values: Map<string, unknown>) => [...values.keys()].join(", ");
-  if (a === undefined)
-    return b === undefined ? [] : [["enum-imposed", list(b)]];
-  if (b === undefined) return [["enum-lifted", list(a)]];
+  if (a === undefined || b === undefined)
+    return a
+      ? [["enum-lifted", list(a)]]
+      : b
+        ? [["enum-imposed", list(b)]]
+        : [];
+  const only = (
+    x: Map<string, unknown>,
+    y: Map<string, unknown>,
+    rule: RuleId,
+  ) => [...x.keys()].filter((v) => !y.has(v)).map((v): Found => [rule, v]);
   return [
-    ...[...a.keys()]
-      .filter((v) => !b.has(v))
-      .map((v): Found => ["enum-value-removed", v]),
-    ...[...b.keys()]
-      .filter((v) => !a.has(v))
-      .map((v): Found => ["enum-value-added", v]),
+    ...only(a, b, "enum-value-removed"),
+    ...only(b, a, "enum-value-added"),
   ];
-}
-
-function isObject(variant: Variant): boolean {
-  return variant.types.includes("object");
-}
-
-function isArray(variant: Variant): boolean {
-  return variant.types.includes("array");
-}
-
-function isStructured(variant: Variant): boolean {
-  return isObject(variant) || isArray(variant);
 }
 
 function describeMember(variant: Variant): string {

@@ -16,22 +16,12 @@ import {
   type OpenApiDocument,
 } from "./document.js";
 
-/** Limits for {@link loadSource}. */
+/** Limits for {@link loadSource}, and where relative paths start. */
 export interface LoadOptions {
-  /** Give up on a URL after this many milliseconds (connection, headers and body together). */
+  /** For a URL: connection, headers and body together. */
   readonly timeoutMs: number;
-  /** Refuse a document larger than this many bytes. */
   readonly maxBytes: number;
-  /** Directory that relative file paths are resolved against. */
   readonly cwd: string;
-}
-
-/** What {@link loadSource} read. */
-export interface LoadedSource {
-  /** The document's text (UTF-8). */
-  readonly text: string;
-  /** The source as messages show it: the URL without its credentials, or the path as given. */
-  readonly origin: string;
 }
 
 /**
@@ -40,31 +30,25 @@ export interface LoadedSource {
  * as an `Authorization: Basic` header (fetch refuses a URL holding them) and
  * never appear in a message.
  *
+ * @returns The text (UTF-8), and the source as messages show it (a URL
+ *   without its credentials, or the path as given).
  * @throws PipelineError when the source cannot be read, answers with a non-2xx
  *   status, takes longer than `timeoutMs`, or is larger than `maxBytes`.
  */
 export async function loadSource(
   source: string,
   options: LoadOptions,
-): Promise<LoadedSource> {
+): Promise<{ text: string; origin: string }> {
   if (/^https?:\/\//i.test(source)) return loadUrl(source, options);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source)) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source))
     throw new PipelineError(
       `unsupported source ${source}: use an http(s) URL or a file path`,
     );
-  }
-  let path: string;
-  try {
-    path = /^file:/i.test(source)
-      ? fileURLToPath(source)
-      : resolve(options.cwd, source);
-  } catch (error) {
-    throw new PipelineError(
-      `invalid file URL ${source}: ${describeError(error)}`,
-    );
-  }
   let bytes: Buffer;
   try {
+    const path = /^file:/i.test(source)
+      ? fileURLToPath(source)
+      : resolve(options.cwd, source);
     // The size first, so an enormous file is never read into memory.
     const info = await stat(path);
     if (!info.isFile()) throw new PipelineError(`${source} is not a file`);
@@ -85,93 +69,66 @@ export async function loadSource(
 
 /** A byte count for messages: `52428800 bytes (50 MB)`. */
 export function formatBytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return mb >= 1
-    ? `${bytes} bytes (${Number(mb.toFixed(1))} MB)`
-    : `${bytes} bytes`;
+  const mb = bytes / 1024 ** 2;
+  return mb < 1 ? `${bytes} bytes` : `${bytes} bytes (${+mb.toFixed(1)} MB)`;
 }
 
-async function loadUrl(
-  source: string,
-  options: LoadOptions,
-): Promise<LoadedSource> {
+async function loadUrl(source: string, options: LoadOptions) {
   let url: URL;
   try {
     url = new URL(source);
   } catch {
-    // The text as given may hold a password: say only what kind of source it was.
+    // The text as given may hold a password: only what kind of source it was.
     throw new PipelineError("invalid URL given as the source");
   }
-  const headers: Record<string, string> = {
-    accept:
-      "application/json, application/yaml;q=0.9, text/yaml;q=0.9, */*;q=0.5",
-  };
+  const accept = "application/json, application/yaml;q=0.9, */*;q=0.5";
+  const headers: Record<string, string> = { accept };
   if (url.username !== "" || url.password !== "") {
-    const user = decodeURIComponent(url.username);
-    const password = decodeURIComponent(url.password);
-    headers["authorization"] =
-      `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-    url.username = "";
-    url.password = "";
+    const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers["authorization"] = `Basic ${Buffer.from(user).toString("base64")}`;
+    url.username = url.password = "";
   }
   const origin = url.href;
   // One controller for the whole exchange: the timeout also covers a server
   // that accepts the connection and never answers, or stalls mid-body.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
-  const timedOut = (): PipelineError =>
-    new PipelineError(
-      `timed out after ${options.timeoutMs} ms loading ${origin} (--timeout)`,
-    );
+  let failure = `cannot reach ${origin}`;
   try {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        signal: controller.signal,
-        redirect: "follow",
-        headers,
-      });
-    } catch (error) {
-      if (controller.signal.aborted) throw timedOut();
-      throw new PipelineError(
-        `cannot reach ${origin}: ${describeError(error)}`,
-      );
-    }
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      const reason = response.statusText ? ` ${response.statusText}` : "";
-      throw new PipelineError(
-        `HTTP ${response.status}${reason} from ${origin}`,
-      );
-    }
+    const { signal } = controller;
+    const response = await fetch(url, { signal, redirect: "follow", headers });
+    failure = `connection to ${origin} failed while reading the body`;
     // Content-Length refuses early; it can lie or be absent, so the streamed
     // bytes are counted as well.
     const declared = Number(response.headers.get("content-length"));
-    if (Number.isFinite(declared) && declared > options.maxBytes) {
+    if (!response.ok || declared > options.maxBytes) {
       await response.body?.cancel().catch(() => undefined);
+      const reason = response.statusText ? ` ${response.statusText}` : "";
+      if (!response.ok)
+        throw new PipelineError(
+          `HTTP ${response.status}${reason} from ${origin}`,
+        );
       throw tooLarge(origin, declared, options);
     }
     const chunks: Uint8Array[] = [];
     let total = 0;
-    try {
-      for await (const chunk of response.body ?? []) {
-        total += chunk.byteLength;
-        if (total > options.maxBytes) {
-          await response.body?.cancel().catch(() => undefined);
-          throw new PipelineError(
-            `${origin} is larger than ${formatBytes(options.maxBytes)} (the --max-bytes limit); stopped reading`,
-          );
-        }
-        chunks.push(chunk);
-      }
-    } catch (error) {
-      if (error instanceof PipelineError) throw error;
-      if (controller.signal.aborted) throw timedOut();
-      throw new PipelineError(
-        `connection to ${origin} failed while reading the body: ${describeError(error)}`,
-      );
+    // Leaving the loop by a throw cancels the body.
+    for await (const chunk of response.body ?? []) {
+      total += chunk.byteLength;
+      if (total > options.maxBytes)
+        throw new PipelineError(
+          `${origin} is larger than ${formatBytes(options.maxBytes)} (the --max-bytes limit); stopped reading`,
+        );
+      chunks.push(chunk);
     }
     return { text: decodeUtf8(Buffer.concat(chunks), origin), origin };
+  } catch (error) {
+    if (error instanceof PipelineError) throw error;
+    if (controller.signal.aborted)
+      throw new PipelineError(
+        `timed out after ${options.timeoutMs} ms loading ${origin} (--timeout)`,
+      );
+    throw new PipelineError(`${failure}: ${describeError(error)}`);
   } finally {
     clearTimeout(timer);
   }
@@ -187,11 +144,7 @@ function decodeUtf8(bytes: Uint8Array, origin: string): string {
   }
 }
 
-function tooLarge(
-  origin: string,
-  size: number,
-  options: LoadOptions,
-): PipelineError {
+function tooLarge(origin: string, size: number, options: LoadOptions) {
   return new PipelineError(
     `${origin} is ${formatBytes(size)}, over the ${formatBytes(options.maxBytes)} limit (--max-bytes)`,
   );
@@ -253,6 +206,14 @@ export function parseDocument(text: string, origin: string): OpenApiDocument {
       `${origin} has unsupported OpenAPI version ${JSON.stringify(version)} (supported: 3.0.x and 3.1.x)`,
     );
   }
+  // The generated files' header and NOTTE_API_VERSION come from `info`.
+  const { info, paths } = value;
+  const invalid = `${origin} is not a valid OpenAPI document:`;
+  for (const field of ["title", "version"])
+    if (!isRecord(info) || typeof info[field] !== "string")
+      throw new PipelineError(`${invalid} info.${field} must be a string`);
+  if (paths !== undefined && !isRecord(paths))
+    throw new PipelineError(`${invalid} paths must be an object`);
   return value;
 }
 

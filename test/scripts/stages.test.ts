@@ -31,7 +31,7 @@ import {
   parseDocument,
   type LoadOptions,
 } from "../../scripts/source.js";
-import { validateDocument } from "../../scripts/validate.js";
+import { unusableRefs } from "../../scripts/prune.js";
 import { findStaleFiles, writeFiles } from "../../scripts/write.js";
 
 const fixtures = fileURLToPath(new URL("fixtures/", import.meta.url));
@@ -130,24 +130,28 @@ describe("parseDocument", () => {
   });
 });
 
-describe("validateDocument", () => {
-  test("accepts a valid document", () => {
-    expect(
-      validateDocument(parseDocument(miniJson, "mini"), "mini"),
-    ).toBeUndefined();
+describe("unusableRefs and what parseDocument requires", () => {
+  test("a valid document has none", () => {
+    expect(unusableRefs(parseDocument(miniJson, "mini"), "mini")).toEqual([]);
   });
 
-  test("names a $ref that resolves nowhere, and where it is", () => {
+  test("names each $ref that resolves nowhere or into another file, and where it is", () => {
     const doc = parseDocument(
-      miniJson.replace(
-        '"#/components/schemas/AgentStatus"',
-        '"#/components/schemas/Missing"',
-      ),
+      miniJson
+        .replace(
+          '"#/components/schemas/AgentStatus"',
+          '"#/components/schemas/Missing"',
+        )
+        .replace(
+          '"#/components/schemas/ValidationError"',
+          '"./other.yaml#/ValidationError"',
+        ),
       "mini",
     );
-    expect(() => validateDocument(doc, "mini")).toThrow(
-      'mini is not a valid OpenAPI document: Can\'t resolve $ref "#/components/schemas/Missing" at #/components/schemas/AgentStatusResponse/properties/status',
-    );
+    expect(unusableRefs(doc, "mini")).toEqual([
+      'Can\'t resolve $ref "#/components/schemas/Missing" at #/components/schemas/AgentStatusResponse/properties/status',
+      'external $ref "./other.yaml#/ValidationError" at #/components/schemas/HTTPValidationError/properties/detail/items: only references inside the document (#/...) are supported; bundle the document first',
+    ]);
   });
 
   test('refuses a document nested past any real one, naming where (it overflowed the stack: "unexpected error: Maximum call stack size exceeded")', () => {
@@ -155,50 +159,26 @@ describe("validateDocument", () => {
     let deep: unknown = { type: "string" };
     for (let i = 0; i < 20_000; i++) deep = { type: "array", items: deep };
     doc.components.schemas.Deep = deep;
-    expect(() => validateDocument(doc, "mini")).toThrow(
-      "mini nests more than 1000 levels deep (at #/components/schemas/Deep/items/items/items/…)",
+    expect(() => unusableRefs(doc, "mini")).toThrow(
+      new PipelineError(
+        "mini nests more than 1000 levels deep (at #/components/schemas/Deep/items/items/items/…)",
+      ),
     );
-    expect(() => validateDocument(doc, "mini")).toThrow(PipelineError);
     // 500 levels (20 times Stripe's) still pass.
     let fine: unknown = { type: "string" };
     for (let i = 0; i < 250; i++) fine = { type: "array", items: fine };
     doc.components.schemas.Deep = fine;
-    expect(validateDocument(doc, "mini")).toBeUndefined();
-  });
-
-  test("refuses external references", () => {
-    const doc = parseDocument(
-      miniJson.replace(
-        '"#/components/schemas/AgentStatus"',
-        '"./other.yaml#/AgentStatus"',
-      ),
-      "mini",
-    );
-    expect(() => validateDocument(doc, "mini")).toThrow(
-      /^mini is not a valid OpenAPI document: external \$ref "\.\/other\.yaml#\/AgentStatus" at #\/components\/schemas\/AgentStatusResponse\/properties\/status/,
-    );
+    expect(unusableRefs(doc, "mini")).toEqual([]);
   });
 
   test("requires info.title and info.version", () => {
-    const doc = parseDocument(
-      '{"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}',
-      "bad",
-    );
-    expect(() => validateDocument(doc, "bad")).toThrow(
-      "bad is not a valid OpenAPI document: info.version must be a string",
-    );
-  });
-
-  test("rejects duplicate operationIds", () => {
-    const doc = parseDocument(
-      miniJson.replace(
-        '"operationId": "agent_start"',
-        '"operationId": "agent_stop"',
+    expect(() =>
+      parseDocument(
+        '{"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}',
+        "bad",
       ),
-      "dup",
-    );
-    expect(() => validateDocument(doc, "dup")).toThrow(
-      /^dup is not a valid OpenAPI document: Every operation must have a unique `operationId` \("agent_stop" is used again\) at #\/paths\/~1agents~1start\/post\/operationId$/,
+    ).toThrow(
+      "bad is not a valid OpenAPI document: info.version must be a string",
     );
   });
 });
@@ -490,6 +470,16 @@ describe("emitGenerated", () => {
     );
     expect(again).toEqual(first);
     expect(shuffled).toEqual(first);
+  });
+
+  test("an operationId used twice is refused (by redocly, inside openapi-typescript)", async () => {
+    const doc = copy() as any;
+    doc.paths["/agents/start"].post.operationId = "agent_stop";
+    const failure = emitGenerated(doc, formatter());
+    await expect(failure).rejects.toThrow(PipelineError);
+    await expect(failure).rejects.toThrow(
+      /^openapi-typescript failed on openapi\.json: .*operationId/,
+    );
   });
 
   test("escapes a comment terminator in the title", async () => {
