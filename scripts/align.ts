@@ -12,12 +12,9 @@
 import { isRecord, recordOf, setKey, type JsonObject } from "./document.js";
 
 /** Arrays whose order carries no meaning. */
-const SETS = new Set(["required", "enum", "type", "oneOf", "anyOf"]);
+const SETS = new Set("required enum type oneOf anyOf".split(" "));
 /** Keywords whose value is data, where an array named "required" is only data. */
-const LITERALS = new Set(["example", "examples", "default", "const", "enum"]);
-
-/** Top-level keys for which an empty list means what no key means. */
-const EMPTY_IS_ABSENT = ["servers", "security"];
+const LITERALS = new Set("example examples default const enum".split(" "));
 
 /**
  * `next` in the form of `previous` wherever the two mean the same; values
@@ -28,17 +25,13 @@ export function alignWithPrevious(
   next: JsonObject,
 ): JsonObject {
   const result = align(previous, next) as JsonObject;
-  for (const key of EMPTY_IS_ABSENT) {
-    const before = previous[key];
-    const after = result[key];
-    if (isEmptyList(before) && after === undefined) setKey(result, key, []);
-    if (before === undefined && isEmptyList(after)) delete result[key];
+  const empty = (value: unknown) => Array.isArray(value) && value.length === 0;
+  for (const key of ["servers", "security"]) {
+    const [before, after] = [previous[key], result[key]];
+    if (empty(before) && after === undefined) setKey(result, key, []);
+    if (before === undefined && empty(after)) delete result[key];
   }
   return alignKeys(previous, result) as JsonObject;
-}
-
-function isEmptyList(value: unknown): boolean {
-  return Array.isArray(value) && value.length === 0;
 }
 
 function align(
@@ -52,9 +45,8 @@ function align(
   const inner = literal || LITERALS.has(key) || key.startsWith("x-");
   if (Array.isArray(next)) {
     const before = Array.isArray(previous) ? previous : [];
-    const reordered = !literal && SETS.has(key) && sameSet(before, next);
-    const items = reordered || next;
-    return items.map((item, index) => align(before[index], item, "", inner));
+    if (!literal && SETS.has(key) && sameSet(before, next)) return previous;
+    return next.map((item, index) => align(before[index], item, "", inner));
   }
   if (!isRecord(next)) return next;
   const before = recordOf(previous);
@@ -75,21 +67,16 @@ function alignKeys(previous: unknown, next: unknown): unknown {
   return result;
 }
 
-/** `next`'s items in `previous`'s order when both hold the same items, else `undefined`. */
-function sameSet(
-  previous: readonly unknown[],
-  next: readonly unknown[],
-): unknown[] | undefined {
-  if (previous.length !== next.length) return undefined;
+/** Whether two arrays hold the same items, in any order. */
+function sameSet(previous: unknown[], next: readonly unknown[]): boolean {
   const left = [...next];
-  const ordered: unknown[] = [];
-  for (const item of previous) {
-    const index = left.findIndex((candidate) => sameJson(item, candidate));
-    if (index < 0) return undefined;
-    ordered.push(left[index]);
-    left.splice(index, 1);
-  }
-  return ordered;
+  return (
+    previous.length === next.length &&
+    previous.every((item) => {
+      const index = left.findIndex((candidate) => sameJson(item, candidate));
+      return index >= 0 && left.splice(index, 1).length === 1;
+    })
+  );
 }
 
 /**

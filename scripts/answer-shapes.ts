@@ -5,6 +5,7 @@
  * instead of a list kept by hand. Pure.
  */
 import {
+  componentKey,
   deref,
   isRecord,
   jsonText,
@@ -13,7 +14,7 @@ import {
   recordOf,
   type OpenApiDocument,
 } from "./document.js";
-import { componentKey, flatten } from "./schemas.js";
+import { flatten } from "./variants.js";
 
 const JSON_TYPES = "array boolean integer null number object string".split(" ");
 

@@ -11,6 +11,7 @@
  */
 import { sameJson } from "./align.js";
 import {
+  componentKey,
   deref,
   describeOperation as describe,
   encodeRef,
@@ -37,18 +38,16 @@ import {
 } from "./rules.js";
 import {
   SchemaWalk,
-  componentKey,
   componentSite,
   display,
   inside,
-  keywords,
-  words,
   type Site,
   type WalkContext,
 } from "./schemas.js";
+import { keywords, words } from "./variants.js";
 
 /** `info.title` and `info.version` of a document, for the report. */
-export interface DocumentInfo {
+interface DocumentInfo {
   readonly title: string;
   readonly version: string;
 }

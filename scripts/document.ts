@@ -7,14 +7,14 @@ import { randomUUID } from "node:crypto";
 
 /** The committed, pruned OpenAPI document. */
 export const DOCUMENT_FILE = "openapi.json";
-/** The directory owned by the pipeline: `--check` treats any other file in it as stale. */
+/** The pipeline's own directory: `--check` finds any other file in it stale. */
 export const GENERATED_DIR = "generated";
-/** openapi-typescript's output: exports `paths`, `components`, `operations`... */
-export const TYPES_FILE = `${GENERATED_DIR}/notte-api.ts`;
-/** Exports `NOTTE_API_VERSION`. */
-export const VERSION_FILE = `${GENERATED_DIR}/api-version.ts`;
-/** Exports `ANSWER_SHAPES`, the required fields of each kept operation's success answer. */
-export const SHAPES_FILE = `${GENERATED_DIR}/answer-shapes.ts`;
+/** openapi-typescript's output (`paths`, `components`, `operations`...), `NOTTE_API_VERSION`, `ANSWER_SHAPES`. */
+export const [TYPES_FILE, VERSION_FILE, SHAPES_FILE] = [
+  "notte-api.ts",
+  "api-version.ts",
+  "answer-shapes.ts",
+].map((name) => `${GENERATED_DIR}/${name}`) as [string, string, string];
 
 /**
  * A failure the user can act on (a bad source, an invalid document, an
@@ -38,9 +38,9 @@ export function oneLine(text: string): string {
 /** Any thrown value in one line, with the `cause` Node's fetch hides the useful part in. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return oneLine(String(error));
-  const cause = error.cause;
+  const { cause } = error;
   const detail =
-    cause instanceof Error && cause.message !== "" ? `: ${cause.message}` : "";
+    cause instanceof Error && cause.message ? `: ${cause.message}` : "";
   return oneLine(`${error.message}${detail}`);
 }
 
@@ -76,19 +76,14 @@ export function entriesOf(value: unknown): [string, unknown][] {
  * name in a document) and lose it.
  */
 export function setKey(object: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(object, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  const property = { enumerable: true, writable: true, configurable: true };
+  Object.defineProperty(object, key, { ...property, value });
 }
 
 /**
- * Stands in for an integer beyond 2^53 while it is JSON text: `parse` turns
- * such a number into a `bigint` (JSON.parse would round it), and
- * {@link jsonText} writes a `bigint` back as its digits. Random, so no real
- * document can hold it.
+ * Stands in for an integer beyond 2^53 in JSON text: parsing turns such a
+ * number into a `bigint` (JSON.parse would round it), and {@link jsonText}
+ * writes it back as its digits. Random, so no real document holds it.
  */
 export const BIG_INTEGER_MARK = `__bigint_${randomUUID().replace(/-/g, "")}__`;
 
@@ -113,13 +108,11 @@ export function jsonText(value: unknown, indent?: number): string {
     : text;
 }
 
-/** The HTTP methods that can hold an operation in a path item, in the specification's order. */
+/** The path-item keys that hold an operation, in the specification's order. */
 const HTTP_METHODS = "get put post delete options head patch trace".split(" ");
 
-/** Whether `key` is a path-item key that holds an operation. */
-export function isHttpMethod(key: string): boolean {
-  return HTTP_METHODS.includes(key);
-}
+/** Whether `key` is one of {@link HTTP_METHODS}. */
+export const isHttpMethod = (key: string) => HTTP_METHODS.includes(key);
 
 /**
  * Decodes a local reference (`#/components/schemas/A~1B`) into pointer
@@ -198,18 +191,11 @@ export function forEachRef(
   }
   if (!isRecord(value)) return;
   if (typeof value["$ref"] === "string") visit(value["$ref"], at);
-  const discriminator = value["discriminator"];
-  if (isRecord(discriminator)) {
-    for (const [, target] of entriesOf(discriminator["mapping"])) {
-      if (typeof target !== "string") continue;
-      visit(
-        /[/#]/.test(target)
-          ? target
-          : encodeRef(["components", "schemas", target]),
-        at,
-      );
+  for (const [, target] of entriesOf(recordOf(value["discriminator"]).mapping))
+    if (typeof target === "string") {
+      const bare = !/[/#]/.test(target); // a schema's name
+      visit(bare ? encodeRef(["components", "schemas", target]) : target, at);
     }
-  }
   for (const [key, child] of Object.entries(value)) {
     if (typeof child !== "object" || child === null) continue;
     at.push(key);
@@ -281,4 +267,11 @@ export function operationName(location: OperationLocation): string {
   if (typeof id === "string") return id;
   const prefix = location.container === "webhooks" ? "webhook " : "";
   return `${prefix}${describeOperation(location)}`;
+}
+
+/** `section/name` of the component a reference points into, if it does. */
+export function componentKey(ref: string | undefined): string | undefined {
+  const segments = ref === undefined ? undefined : decodeRef(ref);
+  if (segments?.[0] !== "components" || segments.length < 3) return undefined;
+  return `${segments[1]}/${segments[2]}`;
 }

@@ -60,7 +60,9 @@ export async function emitGenerated(
     // openapi-typescript cannot print a bigint: it gets the integer as a
     // marked string, and its output the integer again.
     const big = hasBigInt(doc);
-    const input = big ? markBigIntegers(doc) : doc;
+    const mark = (_key: string, value: unknown) =>
+      typeof value === "bigint" ? `${BIG_INTEGER_MARK}${value}` : value;
+    const input = big ? JSON.parse(JSON.stringify(doc, mark)) : doc;
     const nodes = await openapiTS(input as unknown as OpenAPI3, {
       // Output independent of the source's key order.
       alphabetize: true,
@@ -68,9 +70,8 @@ export async function emitGenerated(
       // promise that a response carries it: such properties stay optional.
       defaultNonNullable: false,
       silent: true,
-      // The one validation by redocly in a run, with the rules validate.ts
-      // has already applied: its default ("minimal") would refuse real
-      // documents over rules without effect on the types, and cost time.
+      // The one validation by redocly in a run: its default ("minimal")
+      // would refuse real documents over rules without effect on the types.
       redocly: await createConfig({
         rules: {
           "no-unresolved-refs": "error",
@@ -119,13 +120,6 @@ function hasBigInt(value: unknown): boolean {
       for (const child of Object.values(item)) stack.push(child);
   }
   return false;
-}
-
-function markBigIntegers(doc: OpenApiDocument): unknown {
-  const text = JSON.stringify(doc, (_key, value: unknown) =>
-    typeof value === "bigint" ? `${BIG_INTEGER_MARK}${value}` : value,
-  );
-  return JSON.parse(text) as unknown;
 }
 
 /**

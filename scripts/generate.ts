@@ -20,45 +20,33 @@ import { parseDocument } from "./source.js";
 import { unusableRefs } from "./prune.js";
 
 /** `--help`. */
-export const HELP = `Usage: npm run generate -- [options]
+export const HELP = `Usage: npm run generate -- [options]   (docs/regenerating.md has more)
 
-Without options: regenerate generated/ from the committed openapi.json
-(offline; the same openapi.json always gives the same bytes).
-
-Modes:
-  --pull [URL-or-FILE]  Load the upstream OpenAPI document (JSON or YAML,
-                        OpenAPI 3.0 or 3.1; default: $NOTTE_OPENAPI_URL, else
-                        "openapi.source" in package.json), keep the operations
-                        listed in "openapi.operations" and what they use,
-                        report what changed since openapi.json, then write
-                        openapi.json and generated/.
-  --check               Exit 1, naming each stale file, when generated/ is not
-                        exactly what openapi.json produces. Writes nothing.
-
-Options for --pull:
-  --dry-run             Pull, prune, compare and report; write nothing.
-                        Exit 0: openapi.json would not change; 4: it would,
-                        without breaking callers; 3: it would break them.
+  (no option)           Regenerate generated/ from the committed openapi.json
+                        (offline; the same openapi.json gives the same bytes).
+  --check               Exit 1, naming each stale file, if generated/ is not
+                        what openapi.json gives. Writes nothing.
+  --pull [URL-or-FILE]  Load the upstream document (JSON or YAML, OpenAPI 3.x;
+                        default: $NOTTE_OPENAPI_URL, else "openapi.source" in
+                        package.json), keep "openapi.operations" and what they
+                        use, report what changed, write openapi.json and
+                        generated/.
+With --pull:
+  --dry-run             Report only: exit 0 no change, 4 a change, 3 a break.
   --report-format <f>   text (default), json or markdown.
   --report-file <path>  Write the report there instead of stdout.
-  --operations <a,b>    Keep these operationIds instead of the configured ones
-                        (for this run only).
+  --operations <a,b>    Keep these operationIds (for this run only).
   --timeout <ms>        Time limit for loading the document (default 30000).
-  --max-bytes <size>    Size limit for the document: bytes, or with a unit
-                        such as 512kb or 50mb (default 50mb).
+  --max-bytes <size>    Size limit: bytes, or 512kb, 50mb... (default 50mb).
   --allow-breaking      Exit 0 even if the new document breaks callers.
-
   -h, --help            Show this help.
 
 Exit codes:
-  0  done; with --check: generated/ is up to date; with --dry-run: no change
-  1  failure (openapi.json and generated/ left as they were),
-     or with --check: generated/ is stale
+  0  done; --check: up to date; --dry-run: openapi.json would not change
+  1  failure, openapi.json and generated/ untouched; --check: stale files
   2  usage error
-  3  --pull found changes that break callers, and --allow-breaking was not
-     given: the files ARE written, so the change can be inspected (git diff);
-     nothing is written with --dry-run, or when a kept operation was removed
-     upstream (whatever --allow-breaking says)
+  3  --pull found breaking changes: the files ARE written (git diff), unless
+     --dry-run or a kept operation was removed upstream; --allow-breaking: 0
   4  --dry-run: openapi.json would change, without breaking callers
 `;
 
@@ -66,19 +54,7 @@ Exit codes:
 export class UsageError extends Error {}
 
 /** The parsed command line. */
-export interface Args {
-  readonly help: boolean;
-  readonly check: boolean;
-  readonly pull: boolean;
-  readonly source: string | undefined;
-  readonly operations: readonly string[] | undefined;
-  readonly timeoutMs: number;
-  readonly maxBytes: number;
-  readonly allowBreaking: boolean;
-  readonly dryRun: boolean;
-  readonly reportFormat: ReportFormat;
-  readonly reportFile: string | undefined;
-}
+export type Args = ReturnType<typeof parseCli>;
 
 /** Where the shell prints: reports and progress on stdout, one-line failures and warnings on stderr. */
 export interface Terminal {
@@ -166,7 +142,7 @@ async function readCommitted(root: string) {
  *
  * @throws UsageError with a one-line reason.
  */
-export function parseCli(argv: readonly string[]): Args {
+function parseCli(argv: readonly string[]) {
   // `--pull` takes an optional value, which parseArgs cannot express: accept
   // `--pull=X` by splitting it, and take `--pull X` as a positional.
   const args = argv.flatMap((arg) =>

@@ -14,7 +14,6 @@ import {
   PipelineError,
   describeError,
   forEachRef,
-  isRecord,
   jsonText,
   listOperations,
   operationName,
@@ -154,19 +153,19 @@ function hints(
   upstreamIds: ReadonlySet<string>,
 ): string[] {
   const where = '"openapi.operations" in package.json';
-  if (args.operations !== undefined) {
-    const extra = args.operations.filter((id) => !configured.includes(id));
-    if (extra.length === 0) return [];
-    return [
-      `--operations keeps ${few(extra)}, which ${where} does not list: a pull without --operations will remove ${extra.length === 1 ? "it" : "them"}; add ${extra.length === 1 ? "it" : "them"} there to keep ${extra.length === 1 ? "it" : "them"}`,
-    ];
-  }
+  const extra = (args.operations ?? []).filter(
+    (id) => !configured.includes(id),
+  );
   const dropped = [...previousIds].filter(
     (id) => !configured.includes(id) && upstreamIds.has(id),
   );
-  if (dropped.length === 0) return [];
+  const ids = args.operations === undefined ? dropped : extra;
+  const [it, is] = ids.length === 1 ? ["it", "is"] : ["them", "are"];
+  if (ids.length === 0) return [];
   return [
-    `${few(dropped)} ${dropped.length === 1 ? "is" : "are"} in ${DOCUMENT_FILE} but not in ${where} (kept by an earlier --operations?), so this pull removes ${dropped.length === 1 ? "it" : "them"}; list ${dropped.length === 1 ? "it" : "them"} there to keep ${dropped.length === 1 ? "it" : "them"}`,
+    args.operations === undefined
+      ? `${few(ids)} ${is} in ${DOCUMENT_FILE} but not in ${where} (kept by an earlier --operations?), so this pull removes ${it}; list ${it} there to keep ${it}`
+      : `--operations keeps ${few(ids)}, which ${where} does not list: a pull without --operations will remove ${it}; add ${it} there to keep ${it}`,
   ];
 }
 

@@ -40,7 +40,7 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export type JsonReport = ReturnType<typeof toJson>;
 
 /** GitHub refuses a pull request body longer than this. */
-export const MARKDOWN_LIMIT = 65_536;
+const MARKDOWN_LIMIT = 65_536;
 
 /** The report in `format`, ending with a line break. */
 export function renderReport(report: PullReport, format: ReportFormat): string {

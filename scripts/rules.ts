@@ -1,16 +1,11 @@
 /**
- * The rules table: what each kind of change found by the structural diff
- * (`diff.ts`) means for callers. One entry per kind: its id, its level in a
- * request (judged by what a caller sends: breaking when the API now accepts
- * less) and in a response (judged by what it receives: breaking when it may
- * get something its code does not expect, or loses something it relies on),
- * and its message. A verdict stricter than oasdiff's, because TypeScript code
- * compiled against the old types stops compiling or misses a case, is marked
- * with the direction it applies to (`stricter`). The docs
- * (docs/regenerating.md) hold the same table with one example per rule.
- *
- * Then the judgement: facts become changes, each reported once at the place
- * where it happened, with the kept operations it reaches. Pure.
+ * The rules table: what each kind of change the structural diff finds means
+ * for callers, in a request (judged by what a caller sends: breaking when
+ * the API now accepts less) and in a response (by what it receives: breaking
+ * when it may get what its code does not expect, or loses what it relies
+ * on); `stricter` marks a verdict stricter than oasdiff's for TypeScript's
+ * sake. docs/regenerating.md has the same table, an example per rule. Then
+ * the judgement: facts become changes, each once. Pure.
  */
 
 /** What a change means for callers, most severe first. */
@@ -123,11 +118,8 @@ export interface Change {
   readonly typeScriptOnly: boolean;
 }
 
-const SEVERITY: readonly Level[] = [
-  "breaking",
-  "non-breaking",
-  "documentation",
-];
+const SEVERITY = [B, N, D] as const;
+const severity = (level: Level) => SEVERITY.indexOf(level);
 
 /**
  * Judges the facts: one change per rule, location and detail (a component
@@ -138,9 +130,7 @@ export function judge(facts: readonly Fact[]): Change[] {
   const groups = new Map<string, Fact[]>();
   for (const fact of facts) {
     const key = `${fact.rule}\0${fact.location}\0${fact.detail}`;
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [fact]);
-    else group.push(fact);
+    groups.set(key, [...(groups.get(key) ?? []), fact]);
   }
   const changes: Change[] = [];
   for (const group of groups.values()) {
@@ -154,7 +144,7 @@ export function judge(facts: readonly Fact[]): Change[] {
       directions.length === 0
         ? "response"
         : directions.reduce((best, next) =>
-            SEVERITY.indexOf(rule[next]) < SEVERITY.indexOf(rule[best]) ||
+            severity(rule[next]) < severity(rule[best]) ||
             (rule[next] === rule[best] && next === "response")
               ? next
               : best,
@@ -164,11 +154,13 @@ export function judge(facts: readonly Fact[]): Change[] {
       typeof rule.text === "string"
         ? rule.text
         : rule.text[deciding === "request" ? 0 : 1];
+    // One line, whatever a name or a pattern holds.
+    const line = `${first.location}: ${text.replace("%s", () => first.detail)}`;
     changes.push({
       rule: first.rule,
       level,
       location: first.location,
-      message: `${first.location}: ${text.replace("%s", () => first.detail)}`,
+      message: line.replace(/\r?\n/g, "\\n"),
       directions,
       operations: [...new Set(group.flatMap((f) => f.operations))].sort(),
       typeScriptOnly:
@@ -178,7 +170,7 @@ export function judge(facts: readonly Fact[]): Change[] {
   }
   return changes.sort(
     (a, b) =>
-      SEVERITY.indexOf(a.level) - SEVERITY.indexOf(b.level) ||
+      severity(a.level) - severity(b.level) ||
       compare(a.location, b.location) ||
       compare(a.message, b.message),
   );

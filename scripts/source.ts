@@ -163,57 +163,51 @@ const SUPPORTED_VERSION = /^3\.[01]\.\d+$/;
  * @throws PipelineError naming `origin` and, for syntax errors, the line and column.
  */
 export function parseDocument(text: string, origin: string): OpenApiDocument {
+  const fail = (message: string) => new PipelineError(`${origin} ${message}`);
   // A byte order mark is legal before YAML but not before JSON.
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const start = body.trimStart();
-  if (start === "") throw new PipelineError(`${origin} is empty`);
-  if (start.startsWith("<")) {
-    const what = /^<(!doctype\s+html|html)/i.test(start)
-      ? "an HTML page"
-      : "HTML or XML";
-    throw new PipelineError(
-      `${origin} is ${what}, not an OpenAPI document (starts with ${JSON.stringify(start.slice(0, 30))})`,
+  if (start === "") throw fail("is empty");
+  const page = /^<(!doctype\s+html|html)/i.test(start)
+    ? "an HTML page"
+    : "HTML or XML";
+  if (start.startsWith("<"))
+    throw fail(
+      `is ${page}, not an OpenAPI document (starts with ${JSON.stringify(start.slice(0, 30))})`,
     );
-  }
   const value = /^[[{]/.test(start)
     ? parseJson(body, origin)
     : parseYaml(body, origin);
   if (!isRecord(value)) {
-    const shown =
-      typeof value === "string"
+    const shown = Array.isArray(value)
+      ? "an array"
+      : typeof value === "string"
         ? `text ${JSON.stringify(value.slice(0, 40))}`
-        : Array.isArray(value)
-          ? "an array"
-          : String(value);
-    throw new PipelineError(
-      `${origin} is not an OpenAPI document (it holds ${shown}, not an object)`,
-    );
+        : String(value);
+    throw fail(`is not an OpenAPI document (it holds ${shown}, not an object)`);
   }
-  if ("swagger" in value) {
-    throw new PipelineError(
-      `${origin} is Swagger ${String(value["swagger"])}, not OpenAPI 3.x: convert it to OpenAPI 3 first`,
+  if ("swagger" in value)
+    throw fail(
+      `is Swagger ${String(value["swagger"])}, not OpenAPI 3.x: convert it to OpenAPI 3 first`,
     );
-  }
-  const version = value["openapi"];
-  if (version === undefined) {
-    const keys = Object.keys(value).slice(0, 5).join(", ");
-    throw new PipelineError(
-      `${origin} is not an OpenAPI document (no "openapi" field; top-level keys: ${keys || "none"})`,
+  const { openapi: version, info, paths } = value;
+  const keys = Object.keys(value).slice(0, 5).join(", ") || "none";
+  if (version === undefined)
+    throw fail(
+      `is not an OpenAPI document (no "openapi" field; top-level keys: ${keys})`,
     );
-  }
-  if (typeof version !== "string" || !SUPPORTED_VERSION.test(version)) {
-    throw new PipelineError(
-      `${origin} has unsupported OpenAPI version ${JSON.stringify(version)} (supported: 3.0.x and 3.1.x)`,
+  if (typeof version !== "string" || !SUPPORTED_VERSION.test(version))
+    throw fail(
+      `has unsupported OpenAPI version ${JSON.stringify(version)} (supported: 3.0.x and 3.1.x)`,
     );
-  }
   // The generated files' header and NOTTE_API_VERSION come from `info`.
-  const { info, paths } = value;
-  const invalid = `${origin} is not a valid OpenAPI document:`;
   for (const field of ["title", "version"])
     if (!isRecord(info) || typeof info[field] !== "string")
-      throw new PipelineError(`${invalid} info.${field} must be a string`);
+      throw fail(
+        `is not a valid OpenAPI document: info.${field} must be a string`,
+      );
   if (paths !== undefined && !isRecord(paths))
-    throw new PipelineError(`${invalid} paths must be an object`);
+    throw fail("is not a valid OpenAPI document: paths must be an object");
   return value;
 }
 

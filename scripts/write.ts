@@ -25,7 +25,7 @@ export interface WriteResult {
 }
 
 /** A file that is not what the pipeline would produce. */
-export interface StaleFile {
+interface StaleFile {
   /** Path relative to the root, with `/` separators. */
   readonly path: string;
   /** `differs`: wrong contents; `missing`: should exist; `extra`: should not exist. */
@@ -33,7 +33,7 @@ export interface StaleFile {
 }
 
 /** The lock file two runs writing the same project at once would race for. */
-export const LOCK_FILE = ".generate.lock";
+const LOCK_FILE = ".generate.lock";
 
 /**
  * Compares `files` (contents by path relative to `root`) with the disk: each

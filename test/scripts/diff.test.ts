@@ -875,6 +875,17 @@ describe("each change once, where it happened; nothing capped or lost at any siz
     expect(new Set(removed.map((c) => c.message)).size).toBe(removed.length);
   });
 
+  test("every message is one line, whatever a name or a pattern holds", () => {
+    const changes = diff(
+      makeDoc((doc) => (schemas(doc)["Two\nLines"] = { type: "string" })),
+      makeDoc((doc) => (param(doc, "x-origin").schema.pattern = "^a\nb$")),
+    );
+    expect(changes.map((c) => c.message)).toEqual([
+      "Two\\nLines: removed",
+      "stop[header x-origin]: pattern ^a\\nb$ added",
+    ]);
+  });
+
   test("a chain of 20 000 $refs is compared to its end without overflowing the stack", () => {
     // Before: "Maximum call stack size exceeded" once nothing capped the walk.
     const chain = (last: string) => (doc: Doc) => {
