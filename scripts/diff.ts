@@ -213,7 +213,7 @@ class Differ implements WalkContext {
         this.report(site, keywords([before], [after], new Set()));
         continue;
       }
-      const added = Object.keys(after).filter((n) => !(n in before));
+      const added = Object.keys(after).filter((n) => !Object.hasOwn(before, n));
       for (const name of Object.keys(before)) {
         if (Object.hasOwn(after, name)) continue;
         const site = componentSite(`${section}/${name}`);
@@ -402,7 +402,7 @@ function unchangedComponents(
   for (let key = changed.pop(); key !== undefined; key = changed.pop()) {
     if (affected.has(key)) continue;
     affected.add(key);
-    changed.push(...(dependents.get(key) ?? []));
+    for (const user of dependents.get(key) ?? []) changed.push(user);
   }
   return new Set([...keys].filter((key) => !affected.has(key)));
 }

@@ -134,7 +134,7 @@ const { join } = await import("node:path");
 const loaded = await import(pathToFileURL(process.argv[1]).href);
 const prettier = loaded.format ? loaded : loaded.default;
 let input = "";
-for await (const chunk of process.stdin) input += chunk;
+for await (const text of process.stdin.setEncoding("utf8")) input += text;
 const output = [];
 let file;
 try {
@@ -173,15 +173,18 @@ export class Formatter {
     );
     const { child } = this;
     let [stdout, stderr] = ["", ""];
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    // Decoded as a stream: a character split between two chunks stays whole.
+    child.stdout.setEncoding("utf8").on("data", (text) => (stdout += text));
+    child.stderr.setEncoding("utf8").on("data", (text) => (stderr += text));
     // A child that died before reading is reported by its exit, below.
     child.stdin.on("error", () => undefined);
     this.result = new Promise((resolve, reject) => {
       child.on("error", reject);
       child.on("close", (code) => {
         if (code === 0) resolve(stdout);
-        const why = stderr.trim().split("\n")[0] ?? "";
+        // Node prints where it crashed first; the error itself says why.
+        const lines = stderr.split("\n").filter((line) => line.trim());
+        const why = lines.find((line) => /Error\b/.test(line)) ?? lines[0];
         reject(new PipelineError(`prettier exited with code ${code}: ${why}`));
       });
     });

@@ -65,7 +65,6 @@ export interface WalkContext {
   sameComponent(a?: string, b?: string): string | undefined;
 }
 
-/** A change as the rules table names it, and its detail. */
 /** Compares schema pairs, each (pair, direction) once, with a stack of its own. */
 export class SchemaWalk {
   /** Components a comparison went into. */
@@ -102,28 +101,22 @@ export class SchemaWalk {
       this.visited.add(key);
     }
     if (!this.firstVisit(A, B, site.direction) || ctx.same(A, B)) return;
-    const found: Found[] = [];
     const va = flatten(ctx.old, A);
     const vb = flatten(ctx.now, B);
     const [ta, tb] = [typesOf(va), typesOf(vb)];
     const lost = [...ta].filter((type) => !accepts(tb, type));
     const gained = [...tb].filter((type) => !accepts(ta, type));
-    if (lost.length > 0) found.push(["type-removed", typeList(lost)]);
-    if (gained.length > 0) found.push(["type-added", typeList(gained)]);
+    if (lost.length > 0) ctx.fact("type-removed", site, typeList(lost));
+    if (gained.length > 0) ctx.fact("type-added", site, typeList(gained));
     // Keywords of the schema itself, or of its first scalar alternative with them.
     const scalars = (v: Variant[]) =>
       v.filter((x) => !isStructured(x)).map((x) => x.schema);
-    const [viewA, viewB] = [
-      [A, ...scalars(va)],
-      [B, ...scalars(vb)],
-    ];
-    found.push(
-      ...enums(enumOf(va), enumOf(vb)),
-      ...constraints(viewA, viewB),
-      ...defaults(viewA, viewB),
-      ...keywords(viewA, viewB, SCHEMA_KEYS),
-    );
-    this.report(found, site);
+    const viewA = [A, ...scalars(va)];
+    const viewB = [B, ...scalars(vb)];
+    this.report(enums(enumOf(va), enumOf(vb)), site);
+    this.report(constraints(viewA, viewB), site);
+    this.report(defaults(viewA, viewB), site);
+    this.report(keywords(viewA, viewB, SCHEMA_KEYS), site);
     const [x] = va;
     const [y] = vb;
     const plain = va.length === 1 && vb.length === 1;

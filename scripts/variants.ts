@@ -124,6 +124,7 @@ function jsonType(value: unknown): string {
   return typeof value === "object" ? "object" : typeof value;
 }
 
+/** The JSON types the alternatives allow together. */
 export const typesOf = (variants: readonly Variant[]): Set<string> =>
   new Set(variants.flatMap((v) => v.types));
 /** Whether a value of JSON type `type` is allowed by `types`. */
@@ -131,10 +132,14 @@ export const accepts = (types: ReadonlySet<string>, type: string): boolean =>
   types.has(ANY) ||
   types.has(type) ||
   (type === "integer" && types.has("number"));
+/** Types as messages say them: `string or null`. */
 export const typeList = (types: readonly string[]): string =>
   types.map((t) => (t === ANY ? "any type" : t)).join(" or ");
+/** Whether an alternative allows objects (arrays, either): one matched member by member. */
 export const isObject = (variant: Variant) => variant.types.includes("object");
+/** @see isObject */
 export const isArray = (variant: Variant) => variant.types.includes("array");
+/** @see isObject */
 export const isStructured = (variant: Variant) =>
   isObject(variant) || isArray(variant);
 
@@ -156,6 +161,7 @@ export function enumOf(variants: readonly Variant[]) {
   return enumerated ? values : undefined;
 }
 
+/** Enum values removed or added, or an enum imposed or lifted. */
 export function enums(
   a?: Map<string, unknown>,
   b?: Map<string, unknown>,

@@ -93,14 +93,15 @@ function differences(before: Doc, after: Doc): string[] {
     const [px, py] = [x.properties ?? {}, y.properties ?? {}];
     const [rx, ry] = [new Set(x.required ?? []), new Set(y.required ?? [])];
     for (const p of Object.keys(px)) {
-      if (!(p in py)) found.push(`property-removed ${name}${step(p)}`);
+      if (!Object.hasOwn(py, p))
+        found.push(`property-removed ${name}${step(p)}`);
       else if (!rx.has(p) && ry.has(p))
         found.push(`property-became-required ${name}${step(p)}`);
       else if (rx.has(p) && !ry.has(p))
         found.push(`property-became-optional ${name}${step(p)}`);
     }
     for (const p of Object.keys(py))
-      if (!(p in px))
+      if (!Object.hasOwn(px, p))
         found.push(
           `property-added${ry.has(p) ? "-required" : ""} ${name}${step(p)}`,
         );
@@ -115,7 +116,8 @@ function differences(before: Doc, after: Doc): string[] {
     }
   }
   for (const name of Object.keys(b))
-    if (!(name in a)) found.push(`component-added|renamed-to ${name}`);
+    if (!Object.hasOwn(a, name))
+      found.push(`component-added|renamed-to ${name}`);
   return found;
 }
 
@@ -259,13 +261,16 @@ describe("Stripe, 2020-08-27 then 2023-08-16, five operations kept", () => {
       changed.components.schemas,
     )) {
       for (const property of schema.required ?? []) {
-        if (removed.length === 60 || !(property in (schema.properties ?? {})))
+        if (
+          removed.length === 60 ||
+          !Object.hasOwn(schema.properties ?? {}, property)
+        )
           continue;
         delete schema.properties[property];
         removed.push(`${name}${step(property)}`);
       }
-      schema.required = schema.required?.filter(
-        (p: string) => p in (schema.properties ?? {}),
+      schema.required = schema.required?.filter((p: string) =>
+        Object.hasOwn(schema.properties ?? {}, p),
       );
     }
     const { report } = await pull(
@@ -275,8 +280,8 @@ describe("Stripe, 2020-08-27 then 2023-08-16, five operations kept", () => {
     );
     // What the kept operations no longer reach is pruned: a component removed.
     const revised: Doc = pruneDocument(changed, kept);
-    const reached = removed.filter(
-      (at) => at.split(/[.[]/)[0]! in revised.components.schemas,
+    const reached = removed.filter((at) =>
+      Object.hasOwn(revised.components.schemas, at.split(/[.[]/)[0]!),
     );
     const gone = report.changes.filter((c) => c.rule === "property-removed");
     expect(gone.map((c) => c.location).sort()).toEqual(reached.sort());

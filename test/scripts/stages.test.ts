@@ -511,6 +511,15 @@ describe("Formatter (prettier in a child process)", () => {
     ]);
   });
 
+  test("text of any size and script comes back whole (a character split between two chunks)", async () => {
+    const euros = "€".repeat(100_000); // 3 bytes each: chunk boundaries fall inside one
+    const source = `// ${euros}\nexport const a = 1;\n`;
+    const formatted = await new Formatter(repoRoot).format(
+      new Map([["a.ts", source]]),
+    );
+    expect(formatted.get("a.ts")).toBe(source);
+  });
+
   test("a source prettier cannot parse is a one-line PipelineError saying why and where", async () => {
     // Before: only the first line of the child's stderr, a stack location
     // ("prettier failed: file:///…/prettier/index.mjs:16902").
