@@ -1,13 +1,9 @@
 /**
- * The committed form of what did not change. Pure.
- *
- * A pull writes openapi.json from the upstream document, but some of what
- * upstream writes differently means the same: object key order, the order of
- * `required`, `enum`, `type`, `oneOf` and `anyOf` (sets, in JSON Schema), and
- * a top-level `servers: []` or `security: []` against none at all. Upstream
- * generators change these between releases; keeping the committed form means
- * a pull of an unchanged API changes no byte (no pull request for nothing),
- * and a pull's git diff shows what changed, not what moved.
+ * The committed form of what did not change (pure): upstream generators vary
+ * key order, the order of `required`, `enum`, `type`, `oneOf` and `anyOf`
+ * (sets), and `servers: []` / `security: []` against none. Keeping the
+ * committed form, a pull of an unchanged API changes no byte, and a pull's
+ * git diff shows what changed, not what moved.
  */
 import { isRecord, recordOf, setKey, type JsonObject } from "./document.js";
 

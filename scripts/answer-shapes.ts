@@ -18,13 +18,7 @@ import { flatten } from "./variants.js";
 
 const JSON_TYPES = "array boolean integer null number object string".split(" ");
 
-/**
- * The source of generated/answer-shapes.ts (before prettier): `header`, then
- * `ANSWER_SHAPES`, by operationId (sorted): for the lowest 2xx response with
- * `application/json` content, `schema` (its component's name, or `null`)
- * and `required` (each required property, sorted: its `enum` values, or its
- * JSON `types`, or `{}` when neither can be said).
- */
+/** The source of generated/answer-shapes.ts (before prettier): `header`, then `ANSWER_SHAPES` (its TSDoc says what it holds). */
 export function answerShapesSource(doc: OpenApiDocument, header: string) {
   const shapes: Record<string, unknown> = {};
   const named = listOperations(doc).map((l) => [operationName(l), l] as const);
@@ -46,19 +40,15 @@ export function answerShapesSource(doc: OpenApiDocument, header: string) {
     const component = key?.startsWith("schemas/") ? key.slice(8) : null;
     shapes[name] = { schema: component, required: fields };
   }
-  return [
-    header,
-    "/**",
-    " * What each kept operation's success answer (its lowest 2xx `application/json`",
-    " * response) must hold, by operationId: `schema` names its component in",
-    ' * `components["schemas"]` (`null` when it is not a `$ref` to one), and',
-    " * `required` gives each required property either the values it may take",
-    " * (`enum`, an enum or a `const`; `null` included when nullable) or the JSON",
-    " * types it may have (`types`); `{}` when neither can be said (present, any value).",
-    " */",
-    `export const ANSWER_SHAPES = ${jsonText(shapes)} as const;`,
-    "",
-  ].join("\n");
+  return `${header}/**
+ * What each kept operation's success answer (its lowest 2xx \`application/json\`
+ * response) must hold, by operationId: \`schema\` names its component in
+ * \`components["schemas"]\` (\`null\` when it is not a \`$ref\` to one), and
+ * \`required\` gives each required property either the values it may take
+ * (\`enum\`, an enum or a \`const\`; \`null\` included when nullable) or the JSON
+ * types it may have (\`types\`); \`{}\` when neither can be said (present, any value).
+ */
+export const ANSWER_SHAPES = ${jsonText(shapes)} as const;\n`;
 }
 
 /** The schema of the lowest 2xx response with `application/json` content. */
@@ -94,12 +84,8 @@ function fieldShape(doc: OpenApiDocument, property: unknown): object {
   const types = new Set(variants.flatMap((v) => v.types));
   // An allOf of several says nothing a field check can use.
   const several = variants.some((v) => Array.isArray(v.schema["allOf"]));
-  if (
-    types.size === 0 ||
-    several ||
-    ![...types].every((t) => JSON_TYPES.includes(t))
-  )
-    return {};
+  const known = [...types].every((t) => JSON_TYPES.includes(t));
+  if (types.size === 0 || several || !known) return {};
   if (types.has("number")) types.delete("integer");
   return { types: JSON_TYPES.filter((type) => types.has(type)) };
 }

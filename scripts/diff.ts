@@ -1,13 +1,10 @@
 /**
- * The structural diff: what differs between the previous (pruned)
- * openapi.json and the new one, as facts that the rules table (`rules.ts`)
- * judges. This file walks components and operations (parameters, bodies,
- * responses, headers); `schemas.ts` compares the schemas they hold. Pure.
- *
- * Each fact is found once, where it happened: in a component, at the
- * component, whoever uses it; elsewhere at the operation's part
- * (`agent_stop[response 200 application/json]`). It names the kept
- * operations that reach that place, in the direction it was found for.
+ * The structural diff (pure): what differs between the previous openapi.json
+ * and the new one, as facts the rules table (`rules.ts`) judges. This file
+ * walks components and operations; `schemas.ts` compares their schemas. Each
+ * fact is found once, where it happened (in a component, at the component;
+ * else at the operation's part, `agent_stop[response 200 application/json]`),
+ * with the kept operations that reach it, in the direction it was found for.
  */
 import { sameJson } from "./align.js";
 import {
@@ -17,6 +14,7 @@ import {
   encodeRef,
   entriesOf,
   forEachRef,
+  getAt,
   isHttpMethod,
   isRecord,
   keysOf,
@@ -47,10 +45,7 @@ import {
 import { keywords, words } from "./variants.js";
 
 /** `info.title` and `info.version` of a document, for the report. */
-interface DocumentInfo {
-  readonly title: string;
-  readonly version: string;
-}
+type DocumentInfo = { readonly title: string; readonly version: string };
 
 /** What changed from one document to the other, judged. */
 export interface DocumentDiff {
@@ -159,15 +154,11 @@ class Differ implements WalkContext {
       if (this.unchanged.has(key) || this.walk.visited.has(key)) continue;
       const name = key.slice("schemas/".length);
       const ref = { $ref: encodeRef(["components", "schemas", name]) };
-      const { request, response } = this.reached(key);
-      const unused = request.size + response.size === 0;
-      for (const [direction, users] of Object.entries({ request, response }))
-        if (unused || users.size > 0)
-          this.walk.compare(
-            ref,
-            ref,
-            componentSite(key, direction as Direction),
-          );
+      const reach = this.reached(key);
+      const unused = reach.request.size + reach.response.size === 0;
+      for (const side of ["request", "response"] as const)
+        if (unused || reach[side].size > 0)
+          this.walk.compare(ref, ref, componentSite(key, side));
     }
     return this.out;
   }
@@ -263,12 +254,9 @@ class Differ implements WalkContext {
     for (const status of keysOf(before, after)) {
       const site = inside(here, `response ${status}`);
       const { at, a, b } = this.resolve(before[status], after[status], site);
+      const success = /^2/.test(status) ? "success-" : "";
       if (!isRecord(a)) this.fact("response-added", site);
-      else if (!isRecord(b))
-        this.fact(
-          `${/^2/.test(status) ? "success-" : ""}response-removed`,
-          site,
-        );
+      else if (!isRecord(b)) this.fact(`${success}response-removed`, site);
       else {
         const [ha, hb] = [headersOf(a), headersOf(b)];
         for (const name of new Set([...ha.keys(), ...hb.keys()])) {
@@ -388,12 +376,8 @@ function unchangedComponents(
   keys: ReadonlySet<string>,
   dependents: ReadonlyMap<string, readonly string[]>,
 ): Set<string> {
-  const valueOf = (doc: OpenApiDocument, key: string): unknown => {
-    const slash = key.indexOf("/");
-    const entries = recordOf(recordOf(doc["components"])[key.slice(0, slash)]);
-    const name = key.slice(slash + 1);
-    return Object.hasOwn(entries, name) ? entries[name] : undefined;
-  };
+  const valueOf = (doc: OpenApiDocument, key: string) =>
+    getAt(doc, ["components", ...key.split(/\/(.*)/s, 2)]);
   const changed = [...keys].filter((key) => {
     const a = valueOf(old, key);
     return a === undefined || !sameJson(a, valueOf(now, key));

@@ -16,15 +16,10 @@ export const [TYPES_FILE, VERSION_FILE, SHAPES_FILE] = [
   "answer-shapes.ts",
 ].map((name) => `${GENERATED_DIR}/${name}`) as [string, string, string];
 
-/**
- * A failure the user can act on (a bad source, an invalid document, an
- * unknown operation...). The shell prints its message as one line and exits
- * non-zero, so the message carries what went wrong and where.
- */
+/** A failure the user can act on: its message (folded to one line) says what went wrong and where. */
 export class PipelineError extends Error {
   override readonly name = "PipelineError";
 
-  /** @param message - Folded to one line: the shell promises one line on stderr. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(oneLine(message), options);
   }
@@ -70,27 +65,16 @@ export function entriesOf(value: unknown): [string, unknown][] {
   return isRecord(value) ? Object.entries(value) : [];
 }
 
-/**
- * Sets `object[key] = value` as an own data property: plain assignment would
- * call the `__proto__` setter for a key named "__proto__" (a legal property
- * name in a document) and lose it.
- */
+/** `object[key] = value` as an own property, even for a key named "__proto__" (assignment would call its setter). */
 export function setKey(object: JsonObject, key: string, value: unknown): void {
   const property = { enumerable: true, writable: true, configurable: true };
   Object.defineProperty(object, key, { ...property, value });
 }
 
-/**
- * Stands in for an integer beyond 2^53 in JSON text: parsing turns such a
- * number into a `bigint` (JSON.parse would round it), and {@link jsonText}
- * writes it back as its digits. Random, so no real document holds it.
- */
+/** Stands in for a `bigint` (an integer beyond 2^53) in JSON text; random, so no document holds it. */
 export const BIG_INTEGER_MARK = `__bigint_${randomUUID().replace(/-/g, "")}__`;
 
-/**
- * JSON text of `value` (as JSON.stringify, `indent` included), with each
- * `bigint` written as the integer it is.
- */
+/** `JSON.stringify(value, null, indent)`, each `bigint` written as its digits. */
 export function jsonText(value: unknown, indent?: number): string {
   let big = false;
   const text = JSON.stringify(
@@ -102,10 +86,8 @@ export function jsonText(value: unknown, indent?: number): string {
     },
     indent,
   );
-  if (text === undefined) return "null";
-  return big
-    ? text.replace(new RegExp(`"${BIG_INTEGER_MARK}(-?\\d+)"`, "g"), "$1")
-    : text;
+  if (!big) return text;
+  return text.replace(new RegExp(`"${BIG_INTEGER_MARK}(-?\\d+)"`, "g"), "$1");
 }
 
 /** The path-item keys that hold an operation, in the specification's order. */
@@ -114,11 +96,7 @@ const HTTP_METHODS = "get put post delete options head patch trace".split(" ");
 /** Whether `key` is one of {@link HTTP_METHODS}. */
 export const isHttpMethod = (key: string) => HTTP_METHODS.includes(key);
 
-/**
- * Decodes a local reference (`#/components/schemas/A~1B`) into pointer
- * segments (`["components", "schemas", "A/B"]`): percent-decoding first, then
- * `~1` → `/` and `~0` → `~` (RFC 6901). `undefined` for anything not local.
- */
+/** A local reference's pointer segments (RFC 6901: `#/a~1b/c` → `a/b`, `c`), or `undefined` if not local. */
 export function decodeRef(ref: string): string[] | undefined {
   if (!ref.startsWith("#")) return undefined;
   let fragment = ref.slice(1);
@@ -144,30 +122,20 @@ export function encodeRef(segments: readonly string[]): string {
 export function getAt(root: unknown, segments: readonly string[]): unknown {
   let current: unknown = root;
   for (const segment of segments) {
-    if (Array.isArray(current)) {
-      if (!/^(0|[1-9]\d*)$/.test(segment)) return undefined;
-      current = current[Number(segment)];
-    } else if (isRecord(current) && Object.hasOwn(current, segment)) {
-      current = current[segment];
-    } else {
+    const index = Array.isArray(current) && /^(0|[1-9]\d*)$/.test(segment);
+    if (!index && !(isRecord(current) && Object.hasOwn(current, segment)))
       return undefined;
-    }
+    current = (current as JsonObject)[segment];
   }
   return current;
 }
 
-/**
- * How deep a document may nest: real ones stay under 30 (Stripe's: 25); one
- * nested 20 000 deep would overflow the stack of every recursive walk (this
- * one, openapi-typescript's...) with an error naming nothing.
- */
+/** Real documents nest under 30 levels (Stripe: 25); 20,000 overflow every recursive walk, naming nothing. */
 const MAX_NESTING = 1000;
 
 /**
- * Calls `visit` for every reference held in `value`: each `$ref` and each
- * discriminator `mapping` target (a bare schema name becomes a reference).
- * `at` is the pointer of the object holding it, relative to `value`. Does not
- * follow references.
+ * Calls `visit` for each `$ref` and discriminator `mapping` target (a bare
+ * name as a reference) in `value`, with where its holder is; follows none.
  *
  * @throws PipelineError past {@link MAX_NESTING} levels, naming where.
  */
@@ -181,17 +149,10 @@ export function forEachRef(
       `nests more than ${MAX_NESTING} levels deep (at ${encodeRef(at.slice(0, 6))}/…)`,
     );
   }
-  if (Array.isArray(value)) {
-    value.forEach((item, index) => {
-      at.push(String(index));
-      forEachRef(item, visit, at);
-      at.pop();
-    });
-    return;
-  }
-  if (!isRecord(value)) return;
-  if (typeof value["$ref"] === "string") visit(value["$ref"], at);
-  for (const [, target] of entriesOf(recordOf(value["discriminator"]).mapping))
+  if (typeof value !== "object" || value === null) return;
+  const { $ref, discriminator } = value as JsonObject;
+  if (typeof $ref === "string") visit($ref, at);
+  for (const [, target] of entriesOf(recordOf(discriminator).mapping))
     if (typeof target === "string") {
       const bare = !/[/#]/.test(target); // a schema's name
       visit(bare ? encodeRef(["components", "schemas", target]) : target, at);
@@ -209,10 +170,7 @@ export function forEachRef(
  * Returns it (`undefined` when a reference leads nowhere or loops) and the
  * last reference followed, which names the component.
  */
-export function deref(
-  doc: unknown,
-  value: unknown,
-): { value: unknown; ref: string | undefined } {
+export function deref(doc: unknown, value: unknown) {
   let current = value;
   let lastRef: string | undefined;
   const seen = new Set<string>();

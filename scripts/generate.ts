@@ -1,9 +1,7 @@
 /**
- * `npm run generate`: the shell of the generation pipeline. It reads the
- * command line, runs a mode (regenerate, `--check`, `--pull` in `pull.ts`),
- * prints, and chooses the exit code. Everything is relative to the current
- * directory (npm runs scripts from the package root, and the tests run it
- * in scratch copies).
+ * `npm run generate`, the pipeline's shell: reads the command line, runs a
+ * mode (regenerate, `--check`, `--pull` in `pull.ts`) in the current
+ * directory, prints, and chooses the exit code.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -26,11 +24,10 @@ export const HELP = `Usage: npm run generate -- [options]   (docs/regenerating.m
                         (offline; the same openapi.json gives the same bytes).
   --check               Exit 1, naming each stale file, if generated/ is not
                         what openapi.json gives. Writes nothing.
-  --pull [URL-or-FILE]  Load the upstream document (JSON or YAML, OpenAPI 3.x;
-                        default: $NOTTE_OPENAPI_URL, else "openapi.source" in
-                        package.json), keep "openapi.operations" and what they
-                        use, report what changed, write openapi.json and
-                        generated/.
+  --pull [URL-or-FILE]  Load the upstream document (default: $NOTTE_OPENAPI_URL,
+                        else "openapi.source" in package.json), keep
+                        "openapi.operations" and what they use, report what
+                        changed, write openapi.json and generated/.
 With --pull:
   --dry-run             Report only: exit 0 no change, 4 a change, 3 a break.
   --report-format <f>   text (default), json or markdown.
@@ -115,18 +112,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** Reads and parses the committed openapi.json, all its references usable. */
 async function readCommitted(root: string) {
-  let text: string;
-  try {
-    text = await readFile(join(root, DOCUMENT_FILE), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      throw new PipelineError(
-        `${DOCUMENT_FILE} not found in ${root}: run \`npm run generate -- --pull\` first`,
-      );
+  const path = join(root, DOCUMENT_FILE);
+  const text = await readFile(path, "utf8").catch((error: unknown) => {
     throw new PipelineError(
-      `cannot read ${DOCUMENT_FILE}: ${describeError(error)}`,
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? `${DOCUMENT_FILE} not found in ${root}: run \`npm run generate -- --pull\` first`
+        : `cannot read ${DOCUMENT_FILE}: ${describeError(error)}`,
     );
-  }
+  });
   const doc = parseDocument(text, DOCUMENT_FILE);
   // Redocly, inside openapi-typescript, checks the rest (operationIds used twice...).
   const [first, ...more] = unusableRefs(doc, DOCUMENT_FILE);
@@ -137,11 +130,7 @@ async function readCommitted(root: string) {
   );
 }
 
-/**
- * Parses the arguments after `npm run generate --`.
- *
- * @throws UsageError with a one-line reason.
- */
+/** The arguments after `npm run generate --`; a UsageError says in one line what is wrong. */
 function parseCli(argv: readonly string[]) {
   // `--pull` takes an optional value, which parseArgs cannot express: accept
   // `--pull=X` by splitting it, and take `--pull X` as a positional.
@@ -212,11 +201,8 @@ function parseCli(argv: readonly string[]) {
     pull,
     source: positionals[0],
     operations,
-    timeoutMs: values.timeout === undefined ? 30_000 : timeout(values.timeout),
-    maxBytes:
-      values["max-bytes"] === undefined
-        ? 50 * 1024 ** 2
-        : size(values["max-bytes"]),
+    timeoutMs: timeout(values.timeout ?? "30000"),
+    maxBytes: size(values["max-bytes"] ?? "50mb"),
     allowBreaking: values["allow-breaking"] === true,
     dryRun: values["dry-run"] === true,
     reportFormat: format as ReportFormat,

@@ -1,10 +1,7 @@
 /**
- * Prune: keep only the configured operations and everything they use, so the
- * generated types (and openapi.json) cover exactly what the client calls, and
- * what is validated is what is kept. Pure: the input is never modified. The
- * result is new down to the objects that lose keys; what is kept whole is
- * shared with the input, not copied (a copy of a large document costs time
- * and memory).
+ * Prune: keep the configured operations and what they use, so openapi.json and
+ * the types cover what the client calls, and what is validated is what is
+ * kept. Pure: what is kept whole is shared with the input, not copied.
  */
 import {
   PipelineError,
@@ -17,6 +14,7 @@ import {
   isHttpMethod,
   isRecord,
   listOperations,
+  recordOf,
   setKey,
   type JsonObject,
   type OpenApiDocument,
@@ -24,20 +22,15 @@ import {
 } from "./document.js";
 
 /**
- * `doc` with only the operations named in `operations` (operationIds, in
- * `paths` or `webhooks`; none keeps only the root keys and what they use)
- * and the transitive closure of what they use, in the source's key order:
- * - every root key but `paths`, `webhooks` and `components`, and of `tags`
- *   the entries a kept operation names;
- * - each path item (or webhook) with a kept operation, its other methods
- *   removed, its other keys kept (a path item given by `$ref` kept whole);
- * - in `components`: every entry reached through `$ref`s or discriminator
- *   `mapping` targets, transitively, in any section; the security schemes
- *   the root `security` and the kept operations' name; `x-*` keys whole.
+ * `doc` with only the `operations` (operationIds) and, in the source's key
+ * order, what they use: every other root key (of `tags`, those a kept
+ * operation names); their path items without other methods (one given by
+ * `$ref` whole); the components reached through `$ref`s and discriminator
+ * mappings, transitively; the security schemes `security` names; `x-*` keys.
  *
- * @throws PipelineError for an unknown (or duplicated) operationId, or a
- *   `$ref` in what is kept that resolves nowhere, into another file, or into
- *   an operation that is not kept.
+ * @throws PipelineError for an unknown or duplicated operationId, or a `$ref`
+ *   in what is kept that resolves nowhere, into another file or into an
+ *   operation not kept.
  */
 export function pruneDocument(
   doc: OpenApiDocument,
@@ -58,13 +51,10 @@ export function pruneDocument(
     names.add(name);
   };
   const follow = (ref: string, at: readonly string[]): void => {
-    const segments = decodeRef(ref);
-    const where = `${JSON.stringify(ref)} at ${encodeRef(at)}`;
-    if (segments === undefined)
-      throw new PipelineError(`external $ref ${where} is not supported`);
+    const problem = unusable(doc, ref, at);
+    if (problem !== undefined) throw new PipelineError(problem);
+    const segments = decodeRef(ref) ?? [];
     const target = getAt(doc, segments);
-    if (target === undefined)
-      throw new PipelineError(`$ref ${where} resolves nowhere`);
     const [root, section, name] = segments;
     // A whole section, or all components (legal, rare): all of it.
     if (root === "components" && section === undefined)
@@ -77,7 +67,7 @@ export function pruneDocument(
     const container = root === "paths" || root === "webhooks" ? root : "";
     if (container && getAt(output[container], segments.slice(1)) === undefined)
       throw new PipelineError(
-        `$ref ${where} points into ${root} that are not kept; add that operation to the list`,
+        `$ref ${JSON.stringify(ref)} at ${encodeRef(at)} points into ${root} that are not kept; add that operation to the list`,
       );
   };
   const walk = (value: unknown, at: string[]): void => {
@@ -93,9 +83,8 @@ export function pruneDocument(
   walk(webhooks, ["webhooks"]);
   for (const [key, value] of entriesOf(doc["components"]))
     if (key.startsWith("x-")) walk(value, ["components", key]);
-  // Schemes named in `security` (not by `$ref`), if declared (an undeclared
-  // one is redocly's warning). The root `security` is kept as it is, so its
-  // schemes are kept even where every kept operation overrides it.
+  // Schemes named in `security` (not by `$ref`), if declared; the root
+  // `security` is kept as it is, and so are its schemes.
   const schemes = getAt(doc, ["components", "securitySchemes"]);
   const requirements = [
     doc["security"],
@@ -121,30 +110,18 @@ export function pruneDocument(
     setKey(components, section, subset);
   }
   const used = new Set(
-    selected.flatMap((s) => {
-      const tags = s.operation["tags"];
-      return Array.isArray(tags) ? tags : [];
-    }),
+    selected.flatMap(({ operation: { tags } }) =>
+      Array.isArray(tags) ? tags : [],
+    ),
   );
-  const tags = (value: unknown) =>
-    Array.isArray(value)
-      ? value.filter((tag) => isRecord(tag) && used.has(tag["name"]))
-      : value;
+  if (Array.isArray(doc["tags"]))
+    output["tags"] = doc["tags"].filter((t) => used.has(recordOf(t)["name"]));
+  output["components"] = components;
   const result: JsonObject = {};
   for (const [key, value] of Object.entries(doc)) {
-    const replaced =
-      key === "components"
-        ? components
-        : key === "tags"
-          ? tags(value)
-          : output[key];
-    if (
-      isRecord(replaced) &&
-      Object.keys(replaced).length === 0 &&
-      key !== "paths"
-    )
-      continue;
-    setKey(result, key, replaced ?? value);
+    const replaced = Object.hasOwn(output, key) ? output[key] : value;
+    const empty = isRecord(replaced) && Object.keys(replaced).length === 0;
+    if (!empty || key === "paths") setKey(result, key, replaced);
   }
   return result;
 }
@@ -194,13 +171,11 @@ function keepPathItems(
       .map((s) => s.method);
     if (methods.length === 0 || !isRecord(item)) continue;
     // A `$ref` to components/pathItems is shared: kept whole, not cut.
-    if (typeof item["$ref"] === "string") setKey(kept, key, item);
-    if (typeof item["$ref"] === "string") continue;
     const copy: JsonObject = {};
     for (const [field, value] of Object.entries(item))
       if (!isHttpMethod(field) || methods.includes(field))
         setKey(copy, field, value);
-    setKey(kept, key, copy);
+    setKey(kept, key, typeof item["$ref"] === "string" ? item : copy);
   }
   return kept;
 }
@@ -229,12 +204,9 @@ function closest(id: string, candidates: readonly string[]) {
 }
 
 /**
- * Every `$ref` of `doc` that resolves nowhere or into another file, one line
- * each. Upstream they are tolerated (a warning) where the kept operations do
- * not reach them, and pruning refuses those they do; the committed
- * openapi.json must have none. External references are never followed: a
- * fresh clone has no other file, and nothing may read files or fetch URLs a
- * downloaded document names.
+ * Every `$ref` of `doc` that resolves nowhere or into another file (never
+ * followed: a fresh clone has no other file), one line each: upstream, a
+ * warning where the kept operations do not reach it; in openapi.json, an error.
  *
  * @throws PipelineError for a document nested past any real one.
  */
@@ -242,18 +214,23 @@ export function unusableRefs(doc: OpenApiDocument, origin: string): string[] {
   const found: string[] = [];
   try {
     forEachRef(doc, (ref, at) => {
-      const segments = decodeRef(ref);
-      const where = `${JSON.stringify(ref)} at ${encodeRef(at)}`;
-      if (segments === undefined)
-        found.push(
-          `external $ref ${where}: only references inside the document (#/...) are supported; bundle the document first`,
-        );
-      else if (getAt(doc, segments) === undefined)
-        found.push(`Can't resolve $ref ${where}`);
+      const problem = unusable(doc, ref, at);
+      if (problem !== undefined) found.push(problem);
     });
   } catch (error) {
     if (!(error instanceof PipelineError)) throw error;
     throw new PipelineError(`${origin} ${error.message}`);
   }
   return found;
+}
+
+/** Why a reference at `at` cannot be followed, or `undefined`. */
+function unusable(doc: OpenApiDocument, ref: string, at: readonly string[]) {
+  const where = `${JSON.stringify(ref)} at ${encodeRef(at)}`;
+  const segments = decodeRef(ref);
+  if (segments === undefined)
+    return `external $ref ${where} is not supported: only references inside the document (#/...) are; bundle the document first`;
+  if (getAt(doc, segments) === undefined)
+    return `$ref ${where} resolves nowhere`;
+  return undefined;
 }

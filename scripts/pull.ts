@@ -153,13 +153,9 @@ function hints(
   upstreamIds: ReadonlySet<string>,
 ): string[] {
   const where = '"openapi.operations" in package.json';
-  const extra = (args.operations ?? []).filter(
-    (id) => !configured.includes(id),
-  );
-  const dropped = [...previousIds].filter(
-    (id) => !configured.includes(id) && upstreamIds.has(id),
-  );
-  const ids = args.operations === undefined ? dropped : extra;
+  const kept =
+    args.operations ?? [...previousIds].filter((id) => upstreamIds.has(id));
+  const ids = kept.filter((id) => !configured.includes(id));
   const [it, is] = ids.length === 1 ? ["it", "is"] : ["them", "are"];
   if (ids.length === 0) return [];
   return [
@@ -189,10 +185,8 @@ async function readConfig(root: string) {
     throw new PipelineError(
       'package.json needs "openapi": { "operations": ["<operationId>", ...] }',
     );
-  return {
-    operations,
-    source: typeof source === "string" ? source : undefined,
-  };
+  const url = typeof source === "string" ? source : undefined;
+  return { operations, source: url };
 }
 
 /** The committed openapi.json to compare with; a missing or unreadable one is no error. */
@@ -222,22 +216,17 @@ async function printReport(
   terminal: Terminal,
 ): Promise<void> {
   const text = renderReport(report, args.reportFormat);
-  if (args.reportFile === undefined) {
-    terminal.out(text.replace(/\n$/, ""));
-    return;
-  }
+  if (args.reportFile === undefined) return terminal.out(text.trimEnd());
   try {
     await writeFileAtomically(resolve(root, args.reportFile), text);
+    terminal.out(`report (${args.reportFormat}) written to ${args.reportFile}`);
   } catch (error) {
     // Exit 1 promises that openapi.json and generated/ are untouched: once
     // they are written, the report goes to stdout rather than being lost,
     // and the exit code stays the pull's verdict.
     if (report.files === undefined) throw error;
-    terminal.err(
-      `warning: ${describeError(error)}; the report follows on stdout`,
-    );
-    terminal.out(text.replace(/\n$/, ""));
-    return;
+    const why = describeError(error);
+    terminal.err(`warning: ${why}; the report follows on stdout`);
+    terminal.out(text.trimEnd());
   }
-  terminal.out(`report (${args.reportFormat}) written to ${args.reportFile}`);
 }

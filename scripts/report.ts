@@ -1,8 +1,7 @@
 /**
  * What a pull found, rendered: text for a terminal, Markdown for a pull
- * request's body, JSON for machines. Every change is computed whole; only a
- * renderer may leave some out of what it prints (Markdown stays within
- * GitHub's 65,536 characters and says what it left out). Pure.
+ * request, JSON for machines. Only a renderer leaves out what it does not
+ * print (Markdown stays within 65,536 characters, saying so). Pure.
  */
 import type { DocumentDiff } from "./diff.js";
 import type { Change, Level } from "./rules.js";
@@ -11,20 +10,17 @@ import type { WriteResult } from "./write.js";
 
 /** Everything a report says about one pull. */
 export interface PullReport {
-  /** The source as messages show it (a URL without credentials, or a path). */
+  /** The source as shown (a URL without credentials, or a path), its size, its operations. */
   readonly source: string;
   readonly bytes: number;
-  /** How many operations the upstream document has. */
   readonly operationsInDocument: number;
-  /** The configured operations found upstream, kept. */
+  /** The configured operations kept; those the previous openapi.json had and upstream dropped. */
   readonly kept: readonly string[];
-  /** Configured operations the previous openapi.json had and upstream no longer has. */
   readonly removedUpstream: readonly string[];
   readonly diff: DocumentDiff;
-  /** Whether openapi.json would change (dry run) or changed. */
+  /** Whether openapi.json changed (or would, in a dry run); what was written, if anything. */
   readonly documentChanged: boolean;
   readonly dryRun: boolean;
-  /** `undefined` when nothing was written. */
   readonly files: WriteResult | undefined;
   /** One line each: what was tolerated, and hints. */
   readonly warnings: readonly string[];

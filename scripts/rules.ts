@@ -1,11 +1,9 @@
 /**
- * The rules table: what each kind of change the structural diff finds means
- * for callers, in a request (judged by what a caller sends: breaking when
- * the API now accepts less) and in a response (by what it receives: breaking
- * when it may get what its code does not expect, or loses what it relies
- * on); `stricter` marks a verdict stricter than oasdiff's for TypeScript's
- * sake. docs/regenerating.md has the same table, an example per rule. Then
- * the judgement: facts become changes, each once. Pure.
+ * The rules table (docs/regenerating.md has it with an example per rule): what
+ * each kind of change means for callers in a request (breaking when the API
+ * accepts less) and in a response (breaking when a caller may get what it does
+ * not expect, or loses what it relies on); `stricter`: stricter than oasdiff,
+ * for TypeScript's sake. Then the judgement: facts become changes, each once.
  */
 
 /** What a change means for callers, most severe first. */
@@ -130,7 +128,9 @@ export function judge(facts: readonly Fact[]): Change[] {
   const groups = new Map<string, Fact[]>();
   for (const fact of facts) {
     const key = `${fact.rule}\0${fact.location}\0${fact.detail}`;
-    groups.set(key, [...(groups.get(key) ?? []), fact]);
+    const group = groups.get(key) ?? [];
+    groups.set(key, group);
+    group.push(fact);
   }
   const changes: Change[] = [];
   for (const group of groups.values()) {
@@ -140,20 +140,14 @@ export function judge(facts: readonly Fact[]): Change[] {
       ...new Set(group.flatMap((f) => (f.direction ? [f.direction] : []))),
     ].sort();
     // The side that decides: the most severe; between equals, the response.
-    const deciding =
-      directions.length === 0
-        ? "response"
-        : directions.reduce((best, next) =>
-            severity(rule[next]) < severity(rule[best]) ||
-            (rule[next] === rule[best] && next === "response")
-              ? next
-              : best,
-          );
+    const request =
+      directions.includes("request") &&
+      (directions.length === 1 ||
+        severity(rule.request) < severity(rule.response));
+    const deciding = request ? "request" : "response";
     const level = rule[deciding];
-    const text =
-      typeof rule.text === "string"
-        ? rule.text
-        : rule.text[deciding === "request" ? 0 : 1];
+    const texts = [rule.text].flat();
+    const text = (request ? texts[0] : texts.at(-1)) ?? "";
     // One line, whatever a name or a pattern holds.
     const line = `${first.location}: ${text.replace("%s", () => first.detail)}`;
     changes.push({

@@ -1,13 +1,10 @@
 /**
- * The schema half of the structural diff (`diff.ts` holds the rest): two
- * schemas compared for one direction, as facts for the rules table
- * (`variants.ts` reads what one schema says). Each (previous, new,
- * direction) pair once; a pair equal on both sides ends at once; the walk
- * keeps its own stack (a chain of thousands of `$ref`s costs no call stack);
- * a change is found where it happened (in a component, at the component);
- * union members are matched by what they are (the same or a renamed
- * component, the discriminator value, the closest structure), never by
- * position.
+ * The schema half of the structural diff (`diff.ts` has the rest; `variants.ts`
+ * reads one schema): each (previous, new, direction) pair compared once, an
+ * equal pair ended at once, on a stack of its own (no recursion); a change
+ * found where it happened (in a component, at the component); union members
+ * matched by what they are (a component, a discriminator value, the closest
+ * structure), never by position.
  */
 import { sameJson } from "./align.js";
 import {
@@ -70,7 +67,11 @@ export class SchemaWalk {
   /** Components a comparison went into. */
   readonly visited = new Set<string>();
   private readonly tasks: [a: unknown, b: unknown, site: Site][] = [];
-  private readonly seen = new Map<object, Map<object, Set<Direction>>>();
+  /** The pairs compared, by direction: each old schema's new counterparts. */
+  private readonly seen: Record<Direction, Map<object, Set<object>>> = {
+    request: new Map(),
+    response: new Map(),
+  };
 
   constructor(private readonly ctx: WalkContext) {}
 
@@ -130,13 +131,10 @@ export class SchemaWalk {
 
   /** Marks a pair compared; `false` if it already was (a shared schema, a cycle). */
   private firstVisit(a: object, b: object, direction?: Direction): boolean {
-    const byB = this.seen.get(a) ?? new Map<object, Set<Direction>>();
-    this.seen.set(a, byB);
-    const sides = byB.get(b) ?? new Set<Direction>();
-    byB.set(b, sides);
-    if (direction === undefined || sides.has(direction)) return false;
-    sides.add(direction);
-    return true;
+    if (direction === undefined) return false;
+    const seen = this.seen[direction].get(a) ?? new Set<object>();
+    this.seen[direction].set(a, seen);
+    return seen.size < seen.add(b).size;
   }
 
   /** Two objects (their properties) or two arrays (their items). */
@@ -312,11 +310,7 @@ function describeMember(variant: Variant): string {
   return `${variant.label} (an object${some})`;
 }
 
-/**
- * A member's value of its union's discriminator: its `const` (or one-value
- * `enum`) for the discriminator's property. (Mapped members are components,
- * matched by name before this.)
- */
+/** A member's `const` (or one-value `enum`) for its union's discriminator property. */
 function discriminatorValue(union: JsonObject, member: Variant) {
   const name = recordOf(union["discriminator"])["propertyName"];
   const property = propertiesOf({}, member.schema).get(String(name));

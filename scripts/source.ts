@@ -1,8 +1,7 @@
 /**
- * The first stages of a pull: load the upstream document's text (a URL or a
- * file, within a time limit and a size limit) and parse it (JSON or YAML,
- * integers beyond 2^53 kept as written), with a clear message for the usual
- * wrong bodies: an HTML page, plain text, Swagger 2.0, a syntax error.
+ * A pull's first stages: load the upstream text (a URL or a file, within time
+ * and size limits), parse it (JSON or YAML, integers beyond 2^53 as written),
+ * and say clearly what a wrong body is (HTML, Swagger 2.0, a syntax error...).
  */
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -25,15 +24,12 @@ export interface LoadOptions {
 }
 
 /**
- * Reads the document named by `source`: an `http(s)://` URL, a `file://` URL
- * or a file path (relative to `options.cwd`). Credentials in a URL are sent
- * as an `Authorization: Basic` header (fetch refuses a URL holding them) and
- * never appear in a message.
+ * The text of an `http(s)://` URL, a `file://` URL or a path (from `cwd`), and
+ * its `origin` as messages show it. A URL's credentials are sent as
+ * `Authorization: Basic` (fetch refuses a URL holding them), never shown.
  *
- * @returns The text (UTF-8), and the source as messages show it (a URL
- *   without its credentials, or the path as given).
- * @throws PipelineError when the source cannot be read, answers with a non-2xx
- *   status, takes longer than `timeoutMs`, or is larger than `maxBytes`.
+ * @throws PipelineError when it cannot be read, answers non-2xx, takes longer
+ *   than `timeoutMs` or is larger than `maxBytes`.
  */
 export async function loadSource(
   source: string,
@@ -44,23 +40,19 @@ export async function loadSource(
     throw new PipelineError(
       `unsupported source ${source}: use an http(s) URL or a file path`,
     );
-  let bytes: Buffer;
-  try {
-    const path = /^file:/i.test(source)
-      ? fileURLToPath(source)
-      : resolve(options.cwd, source);
-    // The size first, so an enormous file is never read into memory.
-    const info = await stat(path);
-    if (!info.isFile()) throw new PipelineError(`${source} is not a file`);
-    if (info.size > options.maxBytes)
-      throw tooLarge(source, info.size, options);
-    bytes = await readFile(path);
-  } catch (error) {
-    if (error instanceof PipelineError) throw error;
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      throw new PipelineError(`${source} not found`);
+  const path = /^file:/i.test(source)
+    ? fileURLToPath(source)
+    : resolve(options.cwd, source);
+  // The size first, so an enormous file is never read into memory.
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") throw new PipelineError(`${source} not found`);
     throw new PipelineError(`cannot read ${source}: ${describeError(error)}`);
-  }
+  });
+  if (!info.isFile()) throw new PipelineError(`${source} is not a file`);
+  if (info.size > options.maxBytes) throw tooLarge(source, info.size, options);
+  const bytes = await readFile(path).catch((error: unknown) => {
+    throw new PipelineError(`cannot read ${source}: ${describeError(error)}`);
+  });
   // The file may have grown between stat and read.
   if (bytes.byteLength > options.maxBytes)
     throw tooLarge(source, bytes.byteLength, options);
@@ -154,13 +146,10 @@ function tooLarge(origin: string, size: number, options: LoadOptions) {
 const SUPPORTED_VERSION = /^3\.[01]\.\d+$/;
 
 /**
- * Parses JSON or YAML text into an OpenAPI 3.0/3.1 document. JSON is told by
- * its first character (`{` or `[`); anything else is read as YAML. Integers
- * beyond 2^53 become `bigint`s (see `jsonText`), so they are written back as
- * they came.
+ * An OpenAPI 3.0/3.1 document from JSON (starting with `{` or `[`) or YAML;
+ * integers beyond 2^53 as `bigint`s (see `jsonText`).
  *
- * @param origin - Where the text came from, for messages.
- * @throws PipelineError naming `origin` and, for syntax errors, the line and column.
+ * @throws PipelineError naming `origin` (and for a syntax error, where).
  */
 export function parseDocument(text: string, origin: string): OpenApiDocument {
   const fail = (message: string) => new PipelineError(`${origin} ${message}`);
@@ -211,10 +200,7 @@ export function parseDocument(text: string, origin: string): OpenApiDocument {
   return value;
 }
 
-/**
- * Strings (skipped whole, so digits inside them are left alone) and integers
- * of 16 digits or more that are not part of a fraction or an exponent.
- */
+/** Strings (skipped whole) and integers of 16 digits or more, not in a fraction or an exponent. */
 const LONG_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
 
 function parseJson(text: string, origin: string): unknown {
@@ -246,9 +232,8 @@ function parseJson(text: string, origin: string): unknown {
 }
 
 /**
- * Where a JSON syntax error is, as ` (line L, column C)`. V8 gives an offset
- * ("at position 42") for some errors, and for the others the text around it:
- * `..."info": }"...` is ten characters on each side of the offending one.
+ * ` (line L, column C)` of a JSON syntax error: from V8's offset ("at position
+ * 42"), or its text around it (`..."info": }"...`: ten characters each side).
  */
 function jsonPosition(text: string, message: string): string {
   let offset = Number(/at position (\d+)/.exec(message)?.[1] ?? Number.NaN);

@@ -55,10 +55,9 @@ const DOCUMENTATION = words(
 const WIDE_PATTERNS = words(".* ^.*$ ^.* .*$ (.*) ^(.*)$");
 
 /**
- * The alternatives a schema allows: `$ref`s resolved, `anyOf`/`oneOf`
- * flattened (nested ones too), `nullable: true` as a `null` alternative, a
- * one-member `allOf` (a description beside a `$ref`) as its member. A larger
- * `allOf` stays one alternative, read through by {@link propertiesOf}.
+ * The alternatives a schema allows: `$ref`s resolved, `anyOf`/`oneOf` flattened,
+ * `nullable: true` as `null`, a one-member `allOf` as its member (a larger one
+ * stays one alternative, read through by {@link propertiesOf}).
  */
 export function flatten(doc: OpenApiDocument, schema: unknown): Variant[] {
   const variants: Variant[] = [];
@@ -116,11 +115,8 @@ function typesOfSchema(doc: OpenApiDocument, schema: JsonObject): string[] {
 }
 
 function jsonType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  if (typeof value === "bigint") return "integer";
-  if (typeof value === "number")
-    return Number.isInteger(value) ? "integer" : "number";
+  if (value === null || Array.isArray(value)) return value ? "array" : "null";
+  if (typeof value === "bigint" || Number.isInteger(value)) return "integer";
   return typeof value === "object" ? "object" : typeof value;
 }
 
@@ -167,12 +163,9 @@ export function enums(
   b?: Map<string, unknown>,
 ): Found[] {
   const list = (values: Map<string, unknown>) => [...values.keys()].join(", ");
-  if (a === undefined || b === undefined)
-    return a
-      ? [["enum-lifted", list(a)]]
-      : b
-        ? [["enum-imposed", list(b)]]
-        : [];
+  if (a && !b) return [["enum-lifted", list(a)]];
+  if (b && !a) return [["enum-imposed", list(b)]];
+  if (!a || !b) return [];
   const only = (
     x: Map<string, unknown>,
     y: Map<string, unknown>,
@@ -207,10 +200,7 @@ export function propertiesOf(doc: OpenApiDocument, schema: JsonObject) {
 }
 
 /** Required property names, those required through `allOf` included. */
-export function requiredOf(
-  doc: OpenApiDocument,
-  schema: JsonObject,
-): Set<string> {
+export function requiredOf(doc: OpenApiDocument, schema: JsonObject) {
   const names = partsOf(doc, schema).flatMap((part) =>
     Array.isArray(part["required"]) ? part["required"] : [],
   );
@@ -298,9 +288,8 @@ export function defaults(viewA: unknown[], viewB: unknown[]): Found[] {
 }
 
 /**
- * Every other keyword, compared as it is: documentation, or a change the
- * rules have no more to say about (`format`, `readOnly`, `security`...).
- * Each is read from the first object of a view that has it; at the top
+ * Every other keyword, compared as it is (documentation, or `format`,
+ * `readOnly`...), from the first object of a view that has it; at the top
  * level, `servers: []` and `security: []` mean what no key means.
  */
 export function keywords(

@@ -1,8 +1,7 @@
 /**
  * The last stage: put the emitted files on disk, all or nothing as far as a
- * file system allows, or compare them with what is there (`--check`). Both
- * start from the same comparison, so they cannot disagree about what is
- * stale.
+ * file system allows, or compare them with the disk (`--check`); both start
+ * from one comparison, so they cannot disagree about what is stale.
  */
 import { randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
@@ -24,24 +23,16 @@ export interface WriteResult {
   readonly removed: readonly string[];
 }
 
-/** A file that is not what the pipeline would produce. */
+/** A file (path relative to the root) with the wrong contents, missing, or one that should not exist. */
 interface StaleFile {
-  /** Path relative to the root, with `/` separators. */
   readonly path: string;
-  /** `differs`: wrong contents; `missing`: should exist; `extra`: should not exist. */
   readonly reason: "differs" | "missing" | "extra";
 }
 
 /** The lock file two runs writing the same project at once would race for. */
 const LOCK_FILE = ".generate.lock";
 
-/**
- * Compares `files` (contents by path relative to `root`) with the disk: each
- * must exist with exactly these contents, and `ownedDir` must hold nothing
- * else. Writes nothing.
- *
- * @returns The stale files, in the order of `files`, then the extra ones.
- */
+/** The `files` (contents by path from `root`) not on disk as given, then the other files in `ownedDir`. */
 export async function findStaleFiles(
   root: string,
   files: ReadonlyMap<string, string>,
@@ -51,16 +42,12 @@ export async function findStaleFiles(
 }
 
 /**
- * Writes `files` under `root` and removes any other file from `ownedDir`.
- * Every changed file is written to a temporary file beside it; only when all
- * are written are they renamed into place (a rename within a directory is
- * atomic), the outputs first and openapi.json, their source, last; a rename
- * that fails puts back the files already replaced. A file whose contents are
- * already right is not rewritten. A lock file keeps two runs from mixing
- * their files; one left by a process that no longer runs is taken over.
+ * Writes the changed `files` under `root`, each to a temporary file beside it,
+ * then renames them all into place (atomic within a directory), openapi.json
+ * last; a failed rename puts back those replaced. Removes other files from
+ * `ownedDir`. A lock keeps two runs apart (a dead run's lock is taken over).
  *
- * @throws PipelineError naming the file that could not be written, or the
- *   live run holding the lock.
+ * @throws PipelineError naming the file that failed, or the run holding the lock.
  */
 export async function writeFiles(
   root: string,
@@ -80,7 +67,7 @@ export async function writeFiles(
       for (const path of changed) {
         await mkdir(dirname(join(root, path)), { recursive: true });
         temporary.push(temporaryName(join(root, path)));
-        await writeFile(temporary.at(-1) ?? "", files.get(path) ?? "", "utf8");
+        await writeFile(temporary.at(-1) ?? "", files.get(path) ?? "");
       }
     } catch (error) {
       await removeAll(temporary);
@@ -94,13 +81,10 @@ export async function writeFiles(
         await removeAll(temporary.slice(index));
         // Put back the files already replaced: nothing is left half-updated.
         for (const done of changed.slice(0, index)) {
-          const before = previous.get(done);
-          const target = join(root, done);
-          await (
-            before === undefined
-              ? unlink(target)
-              : writeFile(target, before, "utf8")
-          ).catch(() => undefined);
+          const [target, before] = [join(root, done), previous.get(done)];
+          const undo =
+            before === undefined ? unlink(target) : writeFile(target, before);
+          await undo.catch(() => undefined);
         }
         throw new PipelineError(
           `cannot replace ${path}: ${describeError(error)}`,
@@ -120,13 +104,7 @@ export async function writeFiles(
   }
 }
 
-/**
- * Writes one file outside the pipeline's own (a report), through a
- * temporary file renamed into place (its directory created): a reader sees
- * the old file or the whole new one.
- *
- * @throws PipelineError naming the file.
- */
+/** Writes a report (its directory created) through a temporary file renamed into place. */
 export async function writeFileAtomically(
   path: string,
   contents: string,
@@ -134,7 +112,7 @@ export async function writeFileAtomically(
   const temporary = temporaryName(path);
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(temporary, contents, "utf8");
+    await writeFile(temporary, contents);
     await rename(temporary, path);
   } catch (error) {
     await removeAll([temporary]);
@@ -142,10 +120,7 @@ export async function writeFileAtomically(
   }
 }
 
-/**
- * The stale files, and what each file to write holds now (`undefined` when
- * it does not exist), for those that differ.
- */
+/** The stale files, and what each differing one holds now (`undefined`: missing). */
 async function compare(
   root: string,
   files: ReadonlyMap<string, string>,

@@ -149,8 +149,8 @@ describe("unusableRefs and what parseDocument requires", () => {
       "mini",
     );
     expect(unusableRefs(doc, "mini")).toEqual([
-      'Can\'t resolve $ref "#/components/schemas/Missing" at #/components/schemas/AgentStatusResponse/properties/status',
-      'external $ref "./other.yaml#/ValidationError" at #/components/schemas/HTTPValidationError/properties/detail/items: only references inside the document (#/...) are supported; bundle the document first',
+      '$ref "#/components/schemas/Missing" at #/components/schemas/AgentStatusResponse/properties/status resolves nowhere',
+      'external $ref "./other.yaml#/ValidationError" at #/components/schemas/HTTPValidationError/properties/detail/items is not supported: only references inside the document (#/...) are; bundle the document first',
     ]);
   });
 
