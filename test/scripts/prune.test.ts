@@ -227,6 +227,16 @@ describe("pruneDocument", () => {
     ]);
   });
 
+  test("keeps a root key named __proto__ as data", () => {
+    // Before: read as Object.prototype, an empty object, and dropped.
+    const doc = JSON.parse('{"__proto__": {"note": 1}}') as JsonObject;
+    const kept = pruneDocument({ ...fullDocument(), ...doc }, ["keep_me"]);
+    expect(Object.hasOwn(kept, "__proto__")).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(kept, "__proto__")?.value).toEqual({
+      note: 1,
+    });
+  });
+
   test("keeps only the tags a kept operation names", () => {
     expect(pruned["tags"]).toEqual([{ name: "kept" }]);
   });
