@@ -754,6 +754,20 @@ describe("changes that are not breaking", () => {
     expect(diffDocuments(makeDoc(), makeDoc(change)).bump).toBe(bump);
   });
 
+  test("an operation or a component added, each once (semver minor)", () => {
+    const after = makeDoc((doc) => {
+      doc.paths["/agents"] = {
+        get: { operationId: "list", responses: { "204": { description: "" } } },
+      };
+      schemas(doc).Extra = { type: "string" };
+    });
+    expect(diff(makeDoc(), after).map((c) => [c.rule, c.message])).toEqual([
+      ["component-added", "Extra: added"],
+      ["operation-added", "list: added (GET /agents)"],
+    ]);
+    expect(diffDocuments(makeDoc(), after).bump).toBe("minor");
+  });
+
   test("reordering required, enum, type or oneOf members is no change at all", () => {
     // Before: each was a change (semver minor, exit 4) though nothing changed for anyone.
     const before = makeDoc((doc) => {
