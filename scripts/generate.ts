@@ -1,112 +1,228 @@
 /**
- * `npm run generate`: the shell of the generation pipeline. It reads the
- * arguments, runs a mode (regenerate, `--check`, `--pull` in `pull.ts`),
- * prints, and chooses the exit code. The stages live in their own modules
- * and know nothing about the command line.
- *
- * Everything is relative to the current directory (npm runs scripts from the
- * package root), which also lets the tests run it in a scratch copy.
+ * `npm run generate`, the pipeline's shell: reads the command line, runs a
+ * mode (regenerate, `--check`, `--pull` in `pull.ts`) in the current
+ * directory, prints, and chooses the exit code.
  */
-import { HELP, UsageError, parseCli, type Args } from "./cli-args.js";
-import { PipelineError, describeError, oneLine } from "./errors.js";
-import { GENERATED_DIR, TYPES_FILE, VERSION_FILE } from "./files.js";
-import { Formatter } from "./formatter.js";
-import { readCommitted } from "./project.js";
-import type { Terminal } from "./pull.js";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  DOCUMENT_FILE,
+  GENERATED_DIR,
+  PipelineError,
+  describeError,
+  oneLine,
+} from "./document.js";
+import { REPORT_FORMATS, type ReportFormat } from "./report.js";
+import { parseDocument } from "./source.js";
+import { unusableRefs } from "./prune.js";
 
-/** What generated/ should hold for the committed openapi.json. */
-async function emitFromCommitted(root: string): Promise<Map<string, string>> {
-  // Prettier starts loading in its own process while this one works.
-  const formatter = new Formatter(root, [TYPES_FILE, VERSION_FILE]);
-  try {
-    const doc = await readCommitted(root);
-    const { emitGenerated } = await import("./emit.js");
-    return await emitGenerated(doc, formatter);
-  } finally {
-    formatter.stop();
-  }
+/** `--help`. */
+export const HELP = `Usage: npm run generate -- [options]   (docs/regenerating.md has more)
+
+  (no option)           Regenerate generated/ from the committed openapi.json
+                        (offline; the same openapi.json gives the same bytes).
+  --check               Exit 1, naming each stale file, if generated/ is not
+                        what openapi.json gives. Writes nothing.
+  --pull [URL-or-FILE]  Load the upstream document (default: $NOTTE_OPENAPI_URL,
+                        else "openapi.source" in package.json), keep
+                        "openapi.operations" and what they use, report what
+                        changed, write openapi.json and generated/.
+With --pull:
+  --dry-run             Report only: exit 0 no change, 4 a change, 3 a break.
+  --report-format <f>   text (default), json or markdown.
+  --report-file <path>  Write the report there instead of stdout.
+  --operations <a,b>    Keep these operationIds (for this run only).
+  --timeout <ms>        Time limit for loading the document (default 30000).
+  --max-bytes <size>    Size limit: bytes, or 512kb, 50mb... (default 50mb).
+  --allow-breaking      Exit 0 even if the new document breaks callers.
+  -h, --help            Show this help.
+
+Exit codes:
+  0  done; --check: up to date; --dry-run: openapi.json would not change
+  1  failure, openapi.json and generated/ untouched; --check: stale files
+  2  usage error
+  3  --pull found breaking changes: the files ARE written (git diff), unless
+     --dry-run or a kept operation was removed upstream; --allow-breaking: 0
+  4  --dry-run: openapi.json would change, without breaking callers
+`;
+
+/** A mistake in the command line (exit code 2). */
+export class UsageError extends Error {}
+
+/** The parsed command line. */
+export type Args = ReturnType<typeof parseCli>;
+
+/** Where the shell prints: reports and progress on stdout, one-line failures and warnings on stderr. */
+export interface Terminal {
+  out(text: string): void;
+  err(text: string): void;
 }
 
-async function regenerate(root: string): Promise<number> {
-  const files = await emitFromCommitted(root);
-  const { writeFiles } = await import("./write.js");
-  const result = await writeFiles(root, files, GENERATED_DIR);
-  for (const path of result.written) out(`wrote ${path}`);
-  for (const path of result.removed) out(`removed ${path}`);
-  if (result.unchanged.length > 0)
-    out(`unchanged: ${result.unchanged.join(", ")}`);
-  return 0;
-}
-
-async function check(root: string): Promise<number> {
-  const files = await emitFromCommitted(root);
-  const { findStaleFiles } = await import("./write.js");
-  const stale = await findStaleFiles(root, files, GENERATED_DIR);
-  if (stale.length === 0) {
-    out(`${GENERATED_DIR}/ is up to date with openapi.json`);
-    return 0;
-  }
-  const list = stale.map((s) => `${s.path} (${s.reason})`).join(", ");
-  err(`stale: ${list}; run \`npm run generate\``);
-  return 1;
-}
-
-function out(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
-/** The single line on stderr that every failure (or warning) gets. */
-function err(text: string): void {
-  process.stderr.write(`generate: ${oneLine(text)}\n`);
-}
-
-const terminal: Terminal = { out, err };
-
-async function main(argv: readonly string[]): Promise<number> {
-  let args: Args;
-  try {
-    args = parseCli(argv);
-  } catch (error) {
-    err(
-      `${error instanceof Error ? error.message : String(error)} (see --help)`,
-    );
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+/** Runs `npm run generate -- <argv>` in the current directory; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const err = (text: string) =>
+    process.stderr.write(`generate: ${oneLine(text)}\n`);
   const root = process.cwd();
   try {
+    const args = parseCli(argv);
+    if (args.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
     if (args.pull) {
       const { pull } = await import("./pull.js");
-      return await pull(root, args, terminal);
+      return await pull(root, args, { out, err });
     }
-    if (args.check) return await check(root);
-    return await regenerate(root);
+    const { Formatter, emitGenerated } = await import("./emit.js");
+    const { findStaleFiles, writeFiles } = await import("./write.js");
+    // Prettier starts loading in its own process while this one works.
+    const formatter = new Formatter(root);
+    let files: Map<string, string>;
+    try {
+      files = await emitGenerated(await readCommitted(root), formatter);
+    } finally {
+      formatter.stop();
+    }
+    if (args.check) {
+      const stale = await findStaleFiles(root, files, GENERATED_DIR);
+      if (stale.length === 0)
+        out(`${GENERATED_DIR}/ is up to date with ${DOCUMENT_FILE}`);
+      else {
+        const list = stale.map((s) => `${s.path} (${s.reason})`).join(", ");
+        err(`stale: ${list}; run \`npm run generate\``);
+      }
+      return stale.length === 0 ? 0 : 1;
+    }
+    const result = await writeFiles(root, files, GENERATED_DIR);
+    for (const path of result.written) out(`wrote ${path}`);
+    for (const path of result.removed) out(`removed ${path}`);
+    if (result.unchanged.length > 0)
+      out(`unchanged: ${result.unchanged.join(", ")}`);
+    return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(`${error.message} (see --help)`);
-      return 2;
-    }
-    if (error instanceof PipelineError) {
-      err(error.message);
-      return 1;
-    }
+    if (error instanceof UsageError) err(`${error.message} (see --help)`);
+    else if (error instanceof PipelineError) err(error.message);
     // A bug rather than a bad input; still one line, as promised.
-    err(`unexpected error: ${describeError(error)}`);
-    return 1;
+    else err(`unexpected error: ${describeError(error)}`);
+    return error instanceof UsageError ? 2 : 1;
   }
 }
 
-const exitCode = await main(process.argv.slice(2));
-// Let what was printed reach a pipe before exiting (writes to pipes can be
-// asynchronous, e.g. on macOS)...
-await Promise.all(
-  [process.stdout, process.stderr].map(
-    (stream) => new Promise((resolve) => stream.write("", resolve)),
-  ),
-);
-// ...then exit explicitly: a lingering socket or timer must not keep the
-// process (or a CI job) alive once the work is done.
-process.exit(exitCode);
+/** Reads and parses the committed openapi.json, all its references usable. */
+async function readCommitted(root: string) {
+  const path = join(root, DOCUMENT_FILE);
+  const text = await readFile(path, "utf8").catch((error: unknown) => {
+    throw new PipelineError(
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? `${DOCUMENT_FILE} not found in ${root}: run \`npm run generate -- --pull\` first`
+        : `cannot read ${DOCUMENT_FILE}: ${describeError(error)}`,
+    );
+  });
+  const doc = parseDocument(text, DOCUMENT_FILE);
+  // Redocly, inside openapi-typescript, checks the rest (operationIds used twice...).
+  const [first, ...more] = unusableRefs(doc, DOCUMENT_FILE);
+  if (first === undefined) return doc;
+  const others = more.length > 0 ? ` (and ${more.length} more)` : "";
+  throw new PipelineError(
+    `${DOCUMENT_FILE} is not a valid OpenAPI document: ${first}${others}`,
+  );
+}
+
+/** The arguments after `npm run generate --`; a UsageError says in one line what is wrong. */
+function parseCli(argv: readonly string[]) {
+  // `--pull` takes an optional value, which parseArgs cannot express: accept
+  // `--pull=X` by splitting it, and take `--pull X` as a positional.
+  const args = argv.flatMap((arg) =>
+    arg.startsWith("--pull=") ? ["--pull", arg.slice(7)] : [arg],
+  );
+  const flag = { type: "boolean" } as const;
+  const text = { type: "string" } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        help: { ...flag, short: "h" },
+        check: flag,
+        pull: flag,
+        operations: text,
+        timeout: text,
+        "max-bytes": text,
+        "allow-breaking": flag,
+        "dry-run": flag,
+        "report-format": text,
+        "report-file": text,
+      },
+    });
+  } catch (error) {
+    // Node's message for an unknown option is a paragraph about positionals.
+    const option = /'(-[^']*)'/.exec(String(error))?.[1];
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined)
+      throw new UsageError(`unknown option ${option}`);
+    throw new UsageError(describeError(error));
+  }
+  const { values, positionals } = parsed;
+  const pull = values.pull === true;
+  if (positionals.length > 0 && !pull)
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(positionals[0])}`,
+    );
+  if (positionals.length > 1)
+    throw new UsageError(`--pull takes one source, got ${positionals.length}`);
+  if (pull && values.check === true)
+    throw new UsageError("--pull and --check cannot be combined");
+  for (const option of Object.keys(values))
+    if (!pull && !/^(help|check|pull)$/.test(option))
+      throw new UsageError(`--${option} only applies with --pull`);
+  if (values["dry-run"] === true && values["allow-breaking"] === true)
+    throw new UsageError(
+      "--allow-breaking has no effect with --dry-run, which writes nothing",
+    );
+  const operations = values.operations
+    ?.split(",")
+    .map((id) => id.trim())
+    .filter((id) => id !== "");
+  if (operations?.length === 0)
+    throw new UsageError("--operations needs at least one operationId");
+  const format = values["report-format"] ?? "text";
+  if (!(REPORT_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(
+      `--report-format must be one of ${REPORT_FORMATS.join(", ")}, got ${JSON.stringify(format)}`,
+    );
+  if (values["report-file"]?.trim() === "")
+    throw new UsageError("--report-file needs a path");
+  return {
+    help: values.help === true,
+    check: values.check === true,
+    pull,
+    source: positionals[0],
+    operations,
+    timeoutMs: timeout(values.timeout ?? "30000"),
+    maxBytes: size(values["max-bytes"] ?? "50mb"),
+    allowBreaking: values["allow-breaking"] === true,
+    dryRun: values["dry-run"] === true,
+    reportFormat: format as ReportFormat,
+    reportFile: values["report-file"],
+  };
+}
+
+function timeout(text: string): number {
+  if (/^\d+$/.test(text) && Number(text) > 0) return Number(text);
+  throw new UsageError(
+    `--timeout needs a positive whole number, got ${JSON.stringify(text)}`,
+  );
+}
+
+function size(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb?|mb?|gb?)?$/i.exec(text.trim());
+  const unit = "bkmg".indexOf((match?.[2] ?? "b").charAt(0).toLowerCase());
+  const amount = Number(match?.[1]);
+  if (match !== null && amount > 0) return Math.floor(amount * 1024 ** unit);
+  throw new UsageError(
+    `--max-bytes needs a size such as 1048576, 512kb or 50mb, got ${JSON.stringify(text)}`,
+  );
+}

@@ -232,7 +232,7 @@ describe("a failing pull changes nothing and says why in one line", () => {
     expectOneLineFailure(
       result,
       1,
-      `${file}: unknown operationIds "agent_stopp" (did you mean "agent_stop"?), "nope": not found in the document's 3 operations`,
+      `${file}: unknown operationIds "agent_stopp" (did you mean "agent_stop"?), "nope": not found in the document's 4 operations`,
     );
     await expectUnchanged();
   });

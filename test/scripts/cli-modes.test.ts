@@ -60,7 +60,8 @@ describe("npm run generate and --check", () => {
     const first = await p.run([]);
     expect(first).toEqual({
       code: 0,
-      stdout: "unchanged: generated/api-version.ts, generated/notte-api.ts\n",
+      stdout:
+        "unchanged: generated/api-version.ts, generated/notte-api.ts, generated/answer-shapes.ts\n",
       stderr: "",
     });
     expect(await p.snapshot()).toEqual(committed);
@@ -85,7 +86,7 @@ describe("npm run generate and --check", () => {
     );
     expect(await p.snapshot()).toEqual(edited);
     expect((await p.run([])).stdout).toBe(
-      "wrote generated/api-version.ts\nwrote generated/notte-api.ts\nremoved generated/extra.ts\n",
+      "wrote generated/api-version.ts\nwrote generated/notte-api.ts\nremoved generated/extra.ts\nunchanged: generated/answer-shapes.ts\n",
     );
     expect(await p.snapshot()).toEqual(committed);
 
@@ -99,7 +100,7 @@ describe("npm run generate and --check", () => {
     expectOneLineFailure(
       await p.run(["--check"]),
       1,
-      "stale: generated/api-version.ts (differs), generated/notte-api.ts (differs); run `npm run generate`",
+      "stale: generated/api-version.ts (differs), generated/notte-api.ts (differs), generated/answer-shapes.ts (differs); run `npm run generate`",
     );
   }, 120_000);
 
@@ -110,7 +111,7 @@ describe("npm run generate and --check", () => {
     expect(result.stdout).toContain("--pull [URL-or-FILE]");
     expect(result.stdout).toContain("--check ");
     expect(result.stdout).toMatch(
-      /^Exit codes:\n {2}0 {2}.*\n {2}1 {2}.*\n.*\n {2}2 {2}usage error\n {2}3 {2}/m,
+      /^Exit codes:\n {2}0 {2}.*\n {2}1 {2}.*\n(?: {5}.*\n)* {2}2 {2}usage error\n {2}3 {2}/m,
     );
   });
 
@@ -137,10 +138,10 @@ describe("npm run generate -- --pull", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
-      `Pulled ${server.base}/openapi.json: Notte API (test fixture) 9.9.9, 7017 bytes; kept 1 of 3 operations (agent_stop)\n`,
+      `Pulled ${server.base}/openapi.json: Notte API (test fixture) 9.9.9, 8129 bytes; kept 2 of 4 operations (agent_stop, agent_status)\n`,
     );
     expect(first.stdout).toMatch(
-      /^Changes since the previous openapi\.json \(info\.version .* → 9\.9\.9\):$/m,
+      /^Changes since the previous openapi\.json \(info\.version .* → 9\.9\.9\): \d+ breaking, \d+ other, \d+ documentation \(semver major\)$/m,
     );
     const pulled = await p.snapshot();
     expect(pulled.get("generated/api-version.ts")).toContain(
@@ -152,6 +153,7 @@ describe("npm run generate -- --pull", () => {
     >;
     expect(Object.keys(doc["paths"] ?? {})).toEqual([
       "/agents/{agent_id}/stop",
+      "/agents/{agent_id}",
     ]);
     expect(Object.keys(doc["components"]?.["securitySchemes"] ?? {})).toEqual([
       "OAuth2PasswordBearer",
@@ -160,9 +162,11 @@ describe("npm run generate -- --pull", () => {
     // The same document, YAML, every object's keys in reverse order: same bytes.
     const again = await p.run(["--pull", `${server.base}/openapi.yaml`]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("  no changes\n  no breaking changes\n");
     expect(again.stdout).toContain(
-      "unchanged: openapi.json, generated/api-version.ts, generated/notte-api.ts\n",
+      "(info.version 9.9.9, unchanged): 0 breaking, 0 other, 0 documentation (semver none)\n",
+    );
+    expect(again.stdout).toContain(
+      "unchanged: generated/api-version.ts, generated/notte-api.ts, generated/answer-shapes.ts, openapi.json\n",
     );
     expect(await p.snapshot()).toEqual(pulled);
 
@@ -177,8 +181,11 @@ describe("npm run generate -- --pull", () => {
       "2 breaking changes for callers (listed above); the files are written for inspection (git diff); pass --allow-breaking to accept",
     );
     expect(breaking.stdout).toContain(
-      '    - agent_stop: response 200 (application/json): property "status": enum value "closed" removed\n' +
-        '    - agent_stop: response 200 (application/json): property "answer" removed\n',
+      "Breaking changes:\n" +
+        '  - AgentStatus: value "closed" removed [agent_status, agent_stop]\n' +
+        "  - AgentStatusResponse.answer: removed [agent_status, agent_stop]\n" +
+        "Documentation changes:\n" +
+        '  - info: version changed from "9.9.9" to "9.9.10" [document]\n',
     );
     const after = await p.snapshot();
     expect(after.get("generated/api-version.ts")).toContain('"9.9.10"');

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { PipelineError } from "../../scripts/errors.js";
 import { pruneDocument } from "../../scripts/prune.js";
-import type { JsonObject } from "../../scripts/refs.js";
+import { PipelineError, type JsonObject } from "../../scripts/document.js";
 
 const schema = (name: string): JsonObject => ({
   $ref: `#/components/schemas/${name}`,
@@ -149,7 +148,7 @@ function fullDocument(): JsonObject {
 }
 
 describe("pruneDocument", () => {
-  const pruned = pruneDocument(fullDocument(), { operations: ["keep_me"] });
+  const pruned = pruneDocument(fullDocument(), ["keep_me"]);
   const components = pruned["components"] as Record<string, JsonObject>;
 
   test("keeps the listed operation with its path item's other keys, drops other methods and paths", () => {
@@ -228,6 +227,16 @@ describe("pruneDocument", () => {
     ]);
   });
 
+  test("keeps a root key named __proto__ as data", () => {
+    // Before: read as Object.prototype, an empty object, and dropped.
+    const doc = JSON.parse('{"__proto__": {"note": 1}}') as JsonObject;
+    const kept = pruneDocument({ ...fullDocument(), ...doc }, ["keep_me"]);
+    expect(Object.hasOwn(kept, "__proto__")).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(kept, "__proto__")?.value).toEqual({
+      note: 1,
+    });
+  });
+
   test("keeps only the tags a kept operation names", () => {
     expect(pruned["tags"]).toEqual([{ name: "kept" }]);
   });
@@ -235,7 +244,7 @@ describe("pruneDocument", () => {
   test("does not modify its input, and shares what it keeps whole instead of copying it", () => {
     const input = fullDocument();
     const before = JSON.stringify(input);
-    const result = pruneDocument(input, { operations: ["keep_me"] });
+    const result = pruneDocument(input, ["keep_me"]);
     expect(JSON.stringify(input)).toBe(before);
     expect(result["info"]).toBe(input["info"]);
     // The objects that lose keys are new.
@@ -249,7 +258,7 @@ describe("pruneDocument", () => {
       "/items/{id}"
     ]?.["get"];
     delete get?.["security"];
-    const result = pruneDocument(doc, { operations: ["keep_me"] });
+    const result = pruneDocument(doc, ["keep_me"]);
     expect(
       Object.keys(
         (result["components"] as Record<string, JsonObject>)[
@@ -260,9 +269,7 @@ describe("pruneDocument", () => {
   });
 
   test("keeps several operations, and drops sections nothing uses", () => {
-    const result = pruneDocument(fullDocument(), {
-      operations: ["other", "drop_me"],
-    });
+    const result = pruneDocument(fullDocument(), ["other", "drop_me"]);
     expect(Object.keys(result["paths"] as JsonObject)).toEqual([
       "/items/{id}",
       "/other",
@@ -310,7 +317,7 @@ describe("pruneDocument, special cases", () => {
         },
       },
     };
-    const result = pruneDocument(doc, { operations: ["a"] });
+    const result = pruneDocument(doc, ["a"]);
     expect(
       Object.keys(
         (result["components"] as Record<string, JsonObject>)["schemas"] ?? {},
@@ -342,10 +349,10 @@ describe("pruneDocument, special cases", () => {
       },
       components: { schemas: { Event: { type: "object" } } },
     };
-    const without = pruneDocument(doc, { operations: ["a"] });
+    const without = pruneDocument(doc, ["a"]);
     expect(without["webhooks"]).toBeUndefined();
     expect(without["components"]).toBeUndefined();
-    const withHook = pruneDocument(doc, { operations: ["a", "on_created"] });
+    const withHook = pruneDocument(doc, ["a", "on_created"]);
     expect(Object.keys(withHook["webhooks"] as JsonObject)).toEqual([
       "created",
     ]);
@@ -379,7 +386,7 @@ describe("pruneDocument, special cases", () => {
         },
       },
     };
-    const result = pruneDocument(doc, { operations: ["a"] });
+    const result = pruneDocument(doc, ["a"]);
     expect(result["paths"]).toEqual({
       "/a": { $ref: "#/components/pathItems/A" },
     });
@@ -392,9 +399,7 @@ describe("pruneDocument, special cases", () => {
 
   test("an unknown operationId is an error naming it, with a suggestion", () => {
     expect(() =>
-      pruneDocument(fullDocument(), {
-        operations: ["keep_me", "keep_mee", "nothing_like_it"],
-      }),
+      pruneDocument(fullDocument(), ["keep_me", "keep_mee", "nothing_like_it"]),
     ).toThrow(
       new PipelineError(
         'unknown operationIds "keep_mee" (did you mean "keep_me"?), "nothing_like_it": not found in the document\'s 3 operations',
@@ -407,7 +412,7 @@ describe("pruneDocument, special cases", () => {
     const schemas =
       (doc["components"] as Record<string, JsonObject>)["schemas"] ?? {};
     delete schemas["Shared"];
-    expect(() => pruneDocument(doc, { operations: ["keep_me"] })).toThrow(
+    expect(() => pruneDocument(doc, ["keep_me"])).toThrow(
       /^\$ref "#\/components\/schemas\/Shared" at #\/components\/\S+ resolves nowhere$/,
     );
   });
@@ -435,18 +440,16 @@ describe("pruneDocument, special cases", () => {
         },
       },
     };
-    expect(() => pruneDocument(doc, { operations: ["a"] })).toThrow(
+    expect(() => pruneDocument(doc, ["a"])).toThrow(
       /points into paths that are not kept/,
     );
     expect(
-      Object.keys(
-        pruneDocument(doc, { operations: ["a", "b"] })["paths"] as JsonObject,
-      ),
+      Object.keys(pruneDocument(doc, ["a", "b"])["paths"] as JsonObject),
     ).toEqual(["/a", "/b"]);
   });
 
   test("no operations at all keeps the root keys and no paths", () => {
-    const pruned = pruneDocument(fullDocument(), { operations: [] });
+    const pruned = pruneDocument(fullDocument(), []);
     expect(pruned["paths"]).toEqual({});
     expect(pruned["info"]).toEqual(fullDocument()["info"]);
   });

@@ -1,6 +1,6 @@
 /**
  * The I/O-light stages, in process: parse, validate, load (against a real
- * HTTP server on 127.0.0.1), order, emit, write.
+ * HTTP server on 127.0.0.1), align, emit, write.
  */
 import { createServer, type Server } from "node:http";
 import {
@@ -16,15 +16,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { emitGenerated } from "../../scripts/emit.js";
-import { PipelineError } from "../../scripts/errors.js";
-import { Formatter } from "../../scripts/formatter.js";
-import { TYPES_FILE, VERSION_FILE } from "../../scripts/files.js";
-import { loadSource, type LoadOptions } from "../../scripts/load.js";
-import { alignKeyOrder } from "../../scripts/order.js";
-import { parseDocument } from "../../scripts/parse.js";
-import type { OpenApiDocument } from "../../scripts/refs.js";
-import { validateDocument } from "../../scripts/validate.js";
+import { alignWithPrevious } from "../../scripts/align.js";
+import {
+  PipelineError,
+  SHAPES_FILE,
+  TYPES_FILE,
+  VERSION_FILE,
+  jsonText,
+  type OpenApiDocument,
+} from "../../scripts/document.js";
+import { Formatter, emitGenerated } from "../../scripts/emit.js";
+import {
+  loadSource,
+  parseDocument,
+  type LoadOptions,
+} from "../../scripts/source.js";
+import { unusableRefs } from "../../scripts/prune.js";
 import { findStaleFiles, writeFiles } from "../../scripts/write.js";
 
 const fixtures = fileURLToPath(new URL("fixtures/", import.meta.url));
@@ -40,6 +47,28 @@ describe("parseDocument", () => {
     expect(parseDocument(yaml, "a.yaml")).toEqual(
       parseDocument(miniJson, "a.json"),
     );
+  });
+
+  test("keeps integers beyond 2^53 as written, in JSON and in YAML", () => {
+    // Before: JSON.parse rounded Discord's 9223372036854775807 to
+    // 9223372036854776000 in the written openapi.json.
+    const nonce = {
+      type: "integer",
+      minimum: -9223372036854775808n,
+      maximum: 9223372036854775807n,
+      multipleOf: 18014398509481983n,
+      default: 9007199254740991,
+      description: "digits in a string stay a string: 12345678901234567890",
+    };
+    const json = `{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "x-nonce": {"type": "integer", "minimum": -9223372036854775808, "maximum": 9223372036854775807, "multipleOf": 18014398509481983, "default": 9007199254740991, "description": "digits in a string stay a string: 12345678901234567890"}}`;
+    const yaml = `openapi: 3.1.0\ninfo: {title: t, version: "1"}\nx-nonce:\n  type: integer\n  minimum: -9223372036854775808\n  maximum: 9223372036854775807\n  multipleOf: 18014398509481983\n  default: 9007199254740991\n  description: "digits in a string stay a string: 12345678901234567890"\n`;
+    for (const text of [json, yaml]) {
+      const doc = parseDocument(text, "big");
+      expect(doc["x-nonce"]).toEqual(nonce);
+      expect(jsonText(doc["x-nonce"])).toBe(
+        '{"type":"integer","minimum":-9223372036854775808,"maximum":9223372036854775807,"multipleOf":18014398509481983,"default":9007199254740991,"description":"digits in a string stay a string: 12345678901234567890"}',
+      );
+    }
   });
 
   test("accepts a byte order mark", () => {
@@ -101,24 +130,28 @@ describe("parseDocument", () => {
   });
 });
 
-describe("validateDocument", () => {
-  test("accepts a valid document", () => {
-    expect(
-      validateDocument(parseDocument(miniJson, "mini"), "mini"),
-    ).toBeUndefined();
+describe("unusableRefs and what parseDocument requires", () => {
+  test("a valid document has none", () => {
+    expect(unusableRefs(parseDocument(miniJson, "mini"), "mini")).toEqual([]);
   });
 
-  test("names a $ref that resolves nowhere, and where it is", () => {
+  test("names each $ref that resolves nowhere or into another file, and where it is", () => {
     const doc = parseDocument(
-      miniJson.replace(
-        '"#/components/schemas/AgentStatus"',
-        '"#/components/schemas/Missing"',
-      ),
+      miniJson
+        .replace(
+          '"#/components/schemas/AgentStatus"',
+          '"#/components/schemas/Missing"',
+        )
+        .replace(
+          '"#/components/schemas/ValidationError"',
+          '"./other.yaml#/ValidationError"',
+        ),
       "mini",
     );
-    expect(() => validateDocument(doc, "mini")).toThrow(
-      'mini is not a valid OpenAPI document: Can\'t resolve $ref "#/components/schemas/Missing" at #/components/schemas/AgentStatusResponse/properties/status',
-    );
+    expect(unusableRefs(doc, "mini")).toEqual([
+      '$ref "#/components/schemas/Missing" at #/components/schemas/AgentStatusResponse/properties/status resolves nowhere',
+      'external $ref "./other.yaml#/ValidationError" at #/components/schemas/HTTPValidationError/properties/detail/items is not supported: only references inside the document (#/...) are; bundle the document first',
+    ]);
   });
 
   test('refuses a document nested past any real one, naming where (it overflowed the stack: "unexpected error: Maximum call stack size exceeded")', () => {
@@ -126,50 +159,26 @@ describe("validateDocument", () => {
     let deep: unknown = { type: "string" };
     for (let i = 0; i < 20_000; i++) deep = { type: "array", items: deep };
     doc.components.schemas.Deep = deep;
-    expect(() => validateDocument(doc, "mini")).toThrow(
-      "mini nests more than 1000 levels deep (at #/components/schemas/Deep/items/items/items/…)",
+    expect(() => unusableRefs(doc, "mini")).toThrow(
+      new PipelineError(
+        "mini nests more than 1000 levels deep (at #/components/schemas/Deep/items/items/items/…)",
+      ),
     );
-    expect(() => validateDocument(doc, "mini")).toThrow(PipelineError);
     // 500 levels (20 times Stripe's) still pass.
     let fine: unknown = { type: "string" };
     for (let i = 0; i < 250; i++) fine = { type: "array", items: fine };
     doc.components.schemas.Deep = fine;
-    expect(validateDocument(doc, "mini")).toBeUndefined();
-  });
-
-  test("refuses external references", () => {
-    const doc = parseDocument(
-      miniJson.replace(
-        '"#/components/schemas/AgentStatus"',
-        '"./other.yaml#/AgentStatus"',
-      ),
-      "mini",
-    );
-    expect(() => validateDocument(doc, "mini")).toThrow(
-      /^mini has an external \$ref "\.\/other\.yaml#\/AgentStatus" at #\/components\/schemas\/AgentStatusResponse\/properties\/status/,
-    );
+    expect(unusableRefs(doc, "mini")).toEqual([]);
   });
 
   test("requires info.title and info.version", () => {
-    const doc = parseDocument(
-      '{"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}',
-      "bad",
-    );
-    expect(() => validateDocument(doc, "bad")).toThrow(
-      "bad is not a valid OpenAPI document: info.version must be a string",
-    );
-  });
-
-  test("rejects duplicate operationIds", () => {
-    const doc = parseDocument(
-      miniJson.replace(
-        '"operationId": "agent_start"',
-        '"operationId": "agent_stop"',
+    expect(() =>
+      parseDocument(
+        '{"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}',
+        "bad",
       ),
-      "dup",
-    );
-    expect(() => validateDocument(doc, "dup")).toThrow(
-      /^dup is not a valid OpenAPI document: Every operation must have a unique `operationId` \("agent_stop" is used again\) at #\/paths\/~1agents~1start\/post\/operationId$/,
+    ).toThrow(
+      "bad is not a valid OpenAPI document: info.version must be a string",
     );
   });
 });
@@ -213,6 +222,18 @@ describe("loadSource", () => {
           response.write("{");
           hanging.add(response);
           return;
+        case "/private.json":
+          // Basic auth, as a URL with credentials asks for.
+          if (
+            request.headers.authorization !==
+            `Basic ${Buffer.from("reader:s3cr%t pass").toString("base64")}`
+          ) {
+            response.statusCode = 401;
+            response.end();
+            return;
+          }
+          response.end(miniJson);
+          return;
         case "/big-streamed":
           // No Content-Length: only counting the bytes can stop it.
           for (let i = 0; i < 64; i++) response.write("x".repeat(1024));
@@ -238,6 +259,24 @@ describe("loadSource", () => {
   test("loads a URL", async () => {
     const loaded = await loadSource(`${base}/ok.json`, options());
     expect(loaded).toEqual({ text: miniJson, origin: `${base}/ok.json` });
+  });
+
+  test("credentials in a URL are sent as Authorization, and never shown", async () => {
+    // Before: fetch refused the URL, and the message printed it whole,
+    // password included.
+    const secret = "s3cr%25t%20pass";
+    const url = `${base.replace("//", `//reader:${secret}@`)}/private.json`;
+    const loaded = await loadSource(url, options());
+    expect(loaded).toEqual({ text: miniJson, origin: `${base}/private.json` });
+    const failure = loadSource(url.replace("private", "missing"), options());
+    await expect(failure).rejects.toThrow(
+      `HTTP 404 Not Found from ${base}/missing.json`,
+    );
+    await expect(failure).rejects.not.toThrow(/s3cr|reader/);
+    const wrong = url.replace(secret, "guess");
+    await expect(loadSource(wrong, options())).rejects.toThrow(
+      `HTTP 401 Unauthorized from ${base}/private.json`,
+    );
   });
 
   test("loads a file relative to cwd, or by file: URL", async () => {
@@ -304,7 +343,7 @@ describe("loadSource", () => {
   });
 });
 
-describe("alignKeyOrder", () => {
+describe("alignWithPrevious", () => {
   test("orders keys like the previous document, new keys last, values from the new one", () => {
     const previous = {
       b: 1,
@@ -321,16 +360,55 @@ describe("alignKeyOrder", () => {
         { s: 1, r: 2 },
       ],
     };
-    const aligned = alignKeyOrder(previous, next);
+    const aligned = alignWithPrevious(previous, next);
     expect(JSON.stringify(aligned)).toBe(
       '{"b":2,"a":{"y":4,"x":3,"z":5},"list":[{"q":2,"p":1},{"s":1,"r":2}],"new":1}',
     );
     expect(aligned).toEqual(next);
   });
 
+  test("keeps the committed order of required, enum, type, oneOf and anyOf when they hold the same items", () => {
+    const previous = {
+      required: ["b", "a"],
+      enum: ["x", "y"],
+      oneOf: [{ $ref: "#/B" }, { type: "string", title: "t" }],
+      example: { enum: ["q", "p"] },
+    };
+    const next = {
+      required: ["a", "b"],
+      enum: ["y", "x"],
+      oneOf: [{ title: "t", type: "string" }, { $ref: "#/B" }],
+      example: { enum: ["p", "q"] },
+    };
+    // An example's array is data: its order is the new one.
+    expect(JSON.stringify(alignWithPrevious(previous, next))).toBe(
+      '{"required":["b","a"],"enum":["x","y"],"oneOf":[{"$ref":"#/B"},{"type":"string","title":"t"}],"example":{"enum":["p","q"]}}',
+    );
+    // A set that changed is the new one, in its own order.
+    const changed = { ...next, required: ["a", "c"] };
+    expect(alignWithPrevious(previous, changed)["required"]).toEqual([
+      "a",
+      "c",
+    ]);
+  });
+
+  test("a top-level servers: [] or security: [] stays as committed when upstream has none, and the reverse", () => {
+    const empty = { openapi: "3.1.0", servers: [], security: [], paths: {} };
+    const none = { openapi: "3.1.0", paths: {} };
+    expect(JSON.stringify(alignWithPrevious(empty, none))).toBe(
+      JSON.stringify(empty),
+    );
+    expect(JSON.stringify(alignWithPrevious(none, empty))).toBe(
+      JSON.stringify(none),
+    );
+  });
+
   test("keeps a key named __proto__ as data", () => {
-    const next = JSON.parse('{"__proto__": {"type": "string"}}') as unknown;
-    const aligned = alignKeyOrder({}, next) as Record<string, unknown>;
+    const next = JSON.parse('{"__proto__": {"type": "string"}}') as Record<
+      string,
+      unknown
+    >;
+    const aligned = alignWithPrevious({ a: 1 }, next);
     expect(Object.keys(aligned)).toEqual(["__proto__"]);
     expect(Object.getPrototypeOf(aligned)).toBe(Object.prototype);
   });
@@ -339,14 +417,13 @@ describe("alignKeyOrder", () => {
 describe("emitGenerated", () => {
   const doc = parseDocument(miniJson, "mini");
   // A prettier child per emit, with the repository's prettier configuration.
-  const formatter = (): Formatter =>
-    new Formatter(repoRoot, [TYPES_FILE, VERSION_FILE]);
+  const formatter = (): Formatter => new Formatter(repoRoot);
   // emitGenerated may change the document it is given.
   const copy = (): OpenApiDocument => structuredClone(doc);
 
-  test("writes the types and the version constant, with a stable header", async () => {
+  test("writes the types, the version constant and the answer shapes, with a stable header", async () => {
     const files = await emitGenerated(copy(), formatter());
-    expect([...files.keys()]).toEqual([VERSION_FILE, TYPES_FILE]);
+    expect([...files.keys()]).toEqual([VERSION_FILE, TYPES_FILE, SHAPES_FILE]);
     const header = [
       "/**",
       " * Generated by `npm run generate` from openapi.json: Notte API (test fixture), version 9.9.9.",
@@ -368,10 +445,16 @@ describe("emitGenerated", () => {
     expect(types).toContain("saved?: boolean;");
   });
 
-  test("leaves String.prototype.localeCompare as it found it", async () => {
-    const before = String.prototype.localeCompare;
-    await emitGenerated(copy(), formatter());
-    expect(String.prototype.localeCompare).toBe(before);
+  test("writes integers beyond 2^53 into the types as they came", async () => {
+    const doc = copy() as any;
+    doc.components.schemas.AgentStatusResponse.properties.nonce = {
+      type: "integer",
+      enum: [1, 9223372036854775807n],
+      default: -9223372036854775808n,
+    };
+    const types = (await emitGenerated(doc, formatter())).get(TYPES_FILE);
+    expect(types).toContain("nonce?: 1 | 9223372036854775807;");
+    expect(types).toContain("@default -9223372036854775808");
   });
 
   test("is deterministic, whatever the key order of the source", async () => {
@@ -387,6 +470,16 @@ describe("emitGenerated", () => {
     );
     expect(again).toEqual(first);
     expect(shuffled).toEqual(first);
+  });
+
+  test("an operationId used twice is refused (by redocly, inside openapi-typescript)", async () => {
+    const doc = copy() as any;
+    doc.paths["/agents/start"].post.operationId = "agent_stop";
+    const failure = emitGenerated(doc, formatter());
+    await expect(failure).rejects.toThrow(PipelineError);
+    await expect(failure).rejects.toThrow(
+      /^openapi-typescript failed on openapi\.json: .*operationId/,
+    );
   });
 
   test("escapes a comment terminator in the title", async () => {
@@ -405,10 +498,8 @@ describe("emitGenerated", () => {
 });
 
 describe("Formatter (prettier in a child process)", () => {
-  test("resolves the options prettier's CLI would use, and formats by file type", async () => {
-    const formatter = new Formatter(repoRoot, ["a.ts", "b.json"]);
-    expect(await formatter.options()).toEqual({ "a.ts": {}, "b.json": {} });
-    const formatted = await formatter.format(
+  test("formats each file with the options prettier's CLI would use for it", async () => {
+    const formatted = await new Formatter(repoRoot).format(
       new Map([
         ["a.ts", "export const a = {b:1}"],
         ["b.json", '{"a":[1,2]}'],
@@ -420,11 +511,25 @@ describe("Formatter (prettier in a child process)", () => {
     ]);
   });
 
-  test("a source prettier cannot parse is a one-line PipelineError", async () => {
-    const formatter = new Formatter(repoRoot, ["a.ts"]);
-    const failure = formatter.format(new Map([["a.ts", "export const = ;"]]));
+  test("text of any size and script comes back whole (a character split between two chunks)", async () => {
+    const euros = "€".repeat(100_000); // 3 bytes each: chunk boundaries fall inside one
+    const source = `// ${euros}\nexport const a = 1;\n`;
+    const formatted = await new Formatter(repoRoot).format(
+      new Map([["a.ts", source]]),
+    );
+    expect(formatted.get("a.ts")).toBe(source);
+  });
+
+  test("a source prettier cannot parse is a one-line PipelineError saying why and where", async () => {
+    // Before: only the first line of the child's stderr, a stack location
+    // ("prettier failed: file:///…/prettier/index.mjs:16902").
+    const failure = new Formatter(repoRoot).format(
+      new Map([["generated/a.ts", "export const = ;"]]),
+    );
     await expect(failure).rejects.toThrow(PipelineError);
-    await expect(failure).rejects.toThrow(/^prettier failed: .+$/);
+    await expect(failure).rejects.toThrow(
+      /^prettier failed on generated\/a\.ts: .*expected.* \(1:14\)$/,
+    );
   });
 });
 

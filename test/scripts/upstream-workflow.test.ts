@@ -1,17 +1,20 @@
 /**
  * The scheduled workflow `.github/workflows/upstream.yml`: it parses, runs
  * daily, installs with `npm ci`, calls only npm scripts and generate options
- * that exist, tells the dry run's exit codes apart, and passes a workflow
- * linter (action-validator, GitHub's workflow schema).
+ * that exist, tells the dry run's exit codes apart, passes a workflow linter
+ * (action-validator, GitHub's workflow schema), and keeps one pull request:
+ * its last step, run by bash against stand-ins for `git` and `gh` that
+ * record what they are asked, opens one only when there is none, updates
+ * the open one otherwise, and opens nothing when nothing changed.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { HELP } from "../../scripts/cli-args.js";
+import { HELP } from "../../scripts/generate.js";
 import { repoRoot } from "./project.js";
 
 const run = promisify(execFile);
@@ -26,6 +29,7 @@ interface Step {
   readonly run?: string;
   readonly uses?: string;
   readonly if?: string;
+  readonly env?: Record<string, string>;
 }
 interface Workflow {
   readonly on: { readonly schedule?: readonly { readonly cron: string }[] };
@@ -49,8 +53,6 @@ describe(".github/workflows/upstream.yml", () => {
     );
     // Exit 3 and 4 mean "upstream changed", anything else a failed pull.
     expect(runs).toMatch(/0\|3\|4\) exit 0/);
-    expect(runs).toContain("--body-file upstream-report.md");
-    expect(runs).toContain("--label breaking");
   });
 
   test("every npm run it calls exists in package.json", () => {
@@ -84,4 +86,100 @@ describe(".github/workflows/upstream.yml", () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe("one pull request for upstream changes", () => {
+  // Before: a branch per run (upstream-openapi/<run id>) and `gh pr create`
+  // every day while the pull request stayed unmerged.
+  const step = steps.find((s) => s.name === "Update the pull request");
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "notte-pr-step-"));
+    // Each stand-in appends its arguments to calls.log; `gh pr list` answers
+    // with the open pull request's number, if the test says there is one.
+    for (const [name, answer] of [
+      ["git", ""] as const,
+      [
+        "gh",
+        'if [ "$1 $2" = "pr list" ] && [ -n "$OPEN_PR" ]; then echo "$OPEN_PR"; fi',
+      ],
+    ]) {
+      const path = join(dir, name);
+      await writeFile(
+        path,
+        `#!/usr/bin/env bash\necho "${name} $*" >> "$CALLS"\n${answer}\n`,
+      );
+      await chmod(path, 0o755);
+    }
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** Runs the step's script for a dry run's exit code, with or without an open pull request; returns the calls made. */
+  async function runStep(code: number, openPr = ""): Promise<string[]> {
+    const calls = join(dir, `calls-${code}-${openPr}.log`);
+    await writeFile(calls, "");
+    await run("bash", ["-c", step?.run ?? "exit 1"], {
+      cwd: dir,
+      env: {
+        PATH: `${dir}:${process.env["PATH"] ?? ""}`,
+        CALLS: calls,
+        OPEN_PR: openPr,
+        CODE: String(code),
+        BASE: "main",
+        GH_TOKEN: "token",
+      },
+    });
+    return (await readFile(calls, "utf8")).trim().split("\n").filter(Boolean);
+  }
+
+  test("the step's environment is the dry run's code, the token and the default branch", () => {
+    expect(step?.env).toEqual({
+      GH_TOKEN: "${{ github.token }}",
+      CODE: "${{ steps.dry-run.outputs.code }}",
+      BASE: "${{ github.event.repository.default_branch }}",
+    });
+    expect(step?.if).toBeUndefined();
+  });
+
+  test("upstream changed and no pull request is open: one branch, force-pushed, and one pull request opened", async () => {
+    const calls = await runStep(4);
+    expect(calls).toContain("git switch --force-create upstream-openapi");
+    expect(calls).toContain("git push --force origin upstream-openapi");
+    expect(calls.filter((c) => c.startsWith("gh pr create"))).toEqual([
+      "gh pr create --base main --head upstream-openapi --title Upstream OpenAPI document changed --body-file upstream-report.md",
+    ]);
+    expect(calls.some((c) => c.startsWith("gh pr edit"))).toBe(false);
+  });
+
+  test("upstream changed again while it is open: the same branch force-pushed, its body and labels updated, nothing opened", async () => {
+    const calls = await runStep(3, "12");
+    expect(calls).toContain("git push --force origin upstream-openapi");
+    expect(calls.some((c) => c.startsWith("gh pr create"))).toBe(false);
+    expect(calls).toContain(
+      "gh pr edit 12 --title BREAKING: Upstream OpenAPI document changed --body-file upstream-report.md --add-label breaking",
+    );
+    const calm = await runStep(4, "12");
+    expect(calm).toContain(
+      "gh pr edit 12 --title Upstream OpenAPI document changed --body-file upstream-report.md --remove-label breaking",
+    );
+  });
+
+  test("a breaking change opens the pull request labelled breaking", async () => {
+    const calls = await runStep(3);
+    expect(calls.filter((c) => c.startsWith("gh pr create"))).toEqual([
+      "gh pr create --base main --head upstream-openapi --title BREAKING: Upstream OpenAPI document changed --body-file upstream-report.md --label breaking",
+    ]);
+  });
+
+  test("nothing changed: nothing pushed or opened; an open pull request that upstream caught up with is closed", async () => {
+    expect(await runStep(0)).toEqual([
+      "gh pr list --head upstream-openapi --base main --state open --json number --jq .[].number",
+    ]);
+    const calls = await runStep(0, "12");
+    expect(calls.some((c) => c.startsWith("git "))).toBe(false);
+    expect(calls.filter((c) => !c.startsWith("gh pr list"))).toEqual([
+      "gh pr close 12 --delete-branch --comment Upstream matches main again: nothing left to pull.",
+    ]);
+  });
 });

@@ -1,0 +1,235 @@
+/**
+ * What every stage of the pipeline shares: its one error type, the files it
+ * owns, and small pure helpers over parsed OpenAPI documents (JSON values,
+ * local `$ref`s, operations, JSON text with big integers kept as written).
+ */
+import { randomUUID } from "node:crypto";
+
+/** The committed, pruned OpenAPI document. */
+export const DOCUMENT_FILE = "openapi.json";
+/** The pipeline's own directory: `--check` finds any other file in it stale. */
+export const GENERATED_DIR = "generated";
+/** openapi-typescript's output (`paths`, `components`, `operations`...), `NOTTE_API_VERSION`, `ANSWER_SHAPES`. */
+export const [TYPES_FILE, VERSION_FILE, SHAPES_FILE] = [
+  "notte-api.ts",
+  "api-version.ts",
+  "answer-shapes.ts",
+].map((name) => `${GENERATED_DIR}/${name}`) as [string, string, string];
+
+/** A failure the user can act on: its message (folded to one line) says what went wrong and where. */
+export class PipelineError extends Error {
+  override readonly name = "PipelineError";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(oneLine(message), options);
+  }
+}
+
+/** Collapses every run of whitespace (line breaks included) into one space. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** Any thrown value in one line, with the `cause` Node's fetch hides the useful part in. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return oneLine(String(error));
+  const { cause } = error;
+  const detail =
+    cause instanceof Error && cause.message ? `: ${cause.message}` : "";
+  return oneLine(`${error.message}${detail}`);
+}
+
+/** A parsed JSON object. The pipeline never trusts a document's shape, so values stay `unknown`. */
+export type JsonObject = Record<string, unknown>;
+
+/** A parsed OpenAPI document (only known to be a JSON object with an `openapi` field). */
+export type OpenApiDocument = JsonObject;
+
+/** Whether `value` is a plain JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `value` if it is a JSON object, else an empty one (so callers read it without guards). */
+export function recordOf(value: unknown): JsonObject {
+  return isRecord(value) ? value : {};
+}
+
+/** The keys of all the objects given, each once, in order. */
+export function keysOf(...objects: JsonObject[]): Set<string> {
+  return new Set(objects.flatMap((object) => Object.keys(object)));
+}
+
+/** Own entries of `value` if it is a JSON object, else none (so callers loop without guards). */
+export function entriesOf(value: unknown): [string, unknown][] {
+  return isRecord(value) ? Object.entries(value) : [];
+}
+
+/** `object[key] = value` as an own property, even for a key named "__proto__" (assignment would call its setter). */
+export function setKey(object: JsonObject, key: string, value: unknown): void {
+  const property = { enumerable: true, writable: true, configurable: true };
+  Object.defineProperty(object, key, { ...property, value });
+}
+
+/** Stands in for a `bigint` (an integer beyond 2^53) in JSON text; random, so no document holds it. */
+export const BIG_INTEGER_MARK = `__bigint_${randomUUID().replace(/-/g, "")}__`;
+
+/** `JSON.stringify(value, null, indent)`, each `bigint` written as its digits. */
+export function jsonText(value: unknown, indent?: number): string {
+  let big = false;
+  const text = JSON.stringify(
+    value,
+    (_key, item: unknown) => {
+      if (typeof item !== "bigint") return item;
+      big = true;
+      return `${BIG_INTEGER_MARK}${item}`;
+    },
+    indent,
+  );
+  if (!big) return text;
+  return text.replace(new RegExp(`"${BIG_INTEGER_MARK}(-?\\d+)"`, "g"), "$1");
+}
+
+/** The path-item keys that hold an operation, in the specification's order. */
+const HTTP_METHODS = "get put post delete options head patch trace".split(" ");
+
+/** Whether `key` is one of {@link HTTP_METHODS}. */
+export const isHttpMethod = (key: string) => HTTP_METHODS.includes(key);
+
+/** A local reference's pointer segments (RFC 6901: `#/a~1b/c` → `a/b`, `c`), or `undefined` if not local. */
+export function decodeRef(ref: string): string[] | undefined {
+  if (!ref.startsWith("#")) return undefined;
+  let fragment = ref.slice(1);
+  try {
+    fragment = decodeURIComponent(fragment);
+  } catch {
+    // A stray "%" is more likely a literal character than an encoding error.
+  }
+  if (fragment === "") return [];
+  if (!fragment.startsWith("/")) return undefined;
+  return fragment
+    .slice(1)
+    .split("/")
+    .map((segment) => segment.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/** Encodes pointer segments as a local reference (the inverse of {@link decodeRef}). */
+export function encodeRef(segments: readonly string[]): string {
+  return `#${segments.map((s) => `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}`).join("")}`;
+}
+
+/** The value at `segments` inside `root`, or `undefined` when the pointer leads nowhere. */
+export function getAt(root: unknown, segments: readonly string[]): unknown {
+  let current: unknown = root;
+  for (const segment of segments) {
+    const index = Array.isArray(current) && /^(0|[1-9]\d*)$/.test(segment);
+    if (!index && !(isRecord(current) && Object.hasOwn(current, segment)))
+      return undefined;
+    current = (current as JsonObject)[segment];
+  }
+  return current;
+}
+
+/** Real documents nest under 30 levels (Stripe: 25); 20,000 overflow every recursive walk, naming nothing. */
+const MAX_NESTING = 1000;
+
+/**
+ * Calls `visit` for each `$ref` and discriminator `mapping` target (a bare
+ * name as a reference) in `value`, with where its holder is; follows none.
+ *
+ * @throws PipelineError past {@link MAX_NESTING} levels, naming where.
+ */
+export function forEachRef(
+  value: unknown,
+  visit: (ref: string, at: readonly string[]) => void,
+  at: string[] = [],
+): void {
+  if (at.length > MAX_NESTING) {
+    throw new PipelineError(
+      `nests more than ${MAX_NESTING} levels deep (at ${encodeRef(at.slice(0, 6))}/…)`,
+    );
+  }
+  if (typeof value !== "object" || value === null) return;
+  const { $ref, discriminator } = value as JsonObject;
+  if (typeof $ref === "string") visit($ref, at);
+  for (const [, target] of entriesOf(recordOf(discriminator).mapping))
+    if (typeof target === "string") {
+      const bare = !/[/#]/.test(target); // a schema's name
+      visit(bare ? encodeRef(["components", "schemas", target]) : target, at);
+    }
+  for (const [key, child] of Object.entries(value)) {
+    if (typeof child !== "object" || child === null) continue;
+    at.push(key);
+    forEachRef(child, visit, at);
+    at.pop();
+  }
+}
+
+/**
+ * Follows `$ref` chains from `value` to a value that is not a reference.
+ * Returns it (`undefined` when a reference leads nowhere or loops) and the
+ * last reference followed, which names the component.
+ */
+export function deref(doc: unknown, value: unknown) {
+  let current = value;
+  let lastRef: string | undefined;
+  const seen = new Set<string>();
+  while (isRecord(current) && typeof current["$ref"] === "string") {
+    const ref = current["$ref"];
+    const segments = decodeRef(ref);
+    if (seen.has(ref) || segments === undefined)
+      return { value: undefined, ref };
+    seen.add(ref);
+    lastRef = ref;
+    current = getAt(doc, segments);
+  }
+  return { value: current, ref: lastRef };
+}
+
+/** Where an operation lives in a document. */
+export interface OperationLocation {
+  readonly container: "paths" | "webhooks";
+  /** The path template (or webhook name). */
+  readonly key: string;
+  readonly method: string;
+  readonly operation: JsonObject;
+  /** The path item holding it (resolved if it was a `$ref`). */
+  readonly pathItem: JsonObject;
+}
+
+/** Every operation, in document order: `paths`, then `webhooks`; path items given as `$ref` resolved. */
+export function listOperations(doc: OpenApiDocument): OperationLocation[] {
+  const found: OperationLocation[] = [];
+  for (const container of ["paths", "webhooks"] as const) {
+    for (const [key, item] of entriesOf(doc[container])) {
+      const pathItem = deref(doc, item).value;
+      if (!isRecord(pathItem)) continue;
+      for (const method of HTTP_METHODS) {
+        const operation = pathItem[method];
+        if (isRecord(operation))
+          found.push({ container, key, method, operation, pathItem });
+      }
+    }
+  }
+  return found;
+}
+
+/** An operation as `METHOD /path`: `DELETE /agents/{agent_id}/stop`. */
+export function describeOperation(location: OperationLocation): string {
+  return `${location.method.toUpperCase()} ${location.key}`;
+}
+
+/** An operation's name: its `operationId`, or `METHOD /path` without one (webhooks often have none). */
+export function operationName(location: OperationLocation): string {
+  const id = location.operation["operationId"];
+  if (typeof id === "string") return id;
+  const prefix = location.container === "webhooks" ? "webhook " : "";
+  return `${prefix}${describeOperation(location)}`;
+}
+
+/** `section/name` of the component a reference points into, if it does. */
+export function componentKey(ref: string | undefined): string | undefined {
+  const segments = ref === undefined ? undefined : decodeRef(ref);
+  if (segments?.[0] !== "components" || segments.length < 3) return undefined;
+  return `${segments[1]}/${segments[2]}`;
+}
