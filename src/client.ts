@@ -8,6 +8,7 @@ import createClient, {
   createQuerySerializer,
   type Client,
 } from "openapi-fetch";
+import { ANSWER_SHAPES } from "../generated/answer-shapes.js";
 import type { paths } from "../generated/notte-api.js";
 import {
   stopMany,
@@ -35,7 +36,6 @@ import { RateWindow } from "./policy.js";
 import { guardRaw, type NotteRawClient } from "./raw.js";
 import { PlainRequest, send, type CallLimits, type Shared } from "./send.js";
 import type {
-  AgentStatus,
   AgentStatusParams,
   AgentStatusResponse,
   LegacyAgentStatusResponse,
@@ -242,7 +242,7 @@ export class Agents {
             "idempotencyKey",
           );
     try {
-      const answer = await this.#send(limits, (fetch, Request) =>
+      const answer = await this.#send("agent_stop", limits, (fetch, Request) =>
         this.#client.DELETE("/agents/{agent_id}/stop", {
           params: {
             path: { agent_id: agentId },
@@ -290,7 +290,7 @@ export class Agents {
     limits: CallLimits,
     headers: Record<string, string>,
   ) {
-    return this.#send(limits, (fetch, Request) =>
+    return this.#send("agent_status", limits, (fetch, Request) =>
       this.#client.GET("/agents/{agent_id}", {
         params: { path: { agent_id: agentId } },
         ...{ headers, parseAs: "stream", fetch, ...Request },
@@ -300,6 +300,7 @@ export class Agents {
 
   /** One call whose success answer must be an agent status; `run` is its openapi-fetch call. */
   async #send(
+    operation: keyof typeof ANSWER_SHAPES,
     limits: CallLimits,
     run: (
       fetch: (request: Request) => Promise<Response>,
@@ -318,7 +319,7 @@ export class Agents {
       true,
     );
     return {
-      data: checkAgentStatus(result.response, text, shared),
+      data: checkAgentStatus(result.response, text, SHAPES[operation], shared),
       response: result.response,
     };
   }
@@ -368,22 +369,22 @@ function checkIds<K extends string>(
   return ids;
 }
 
-/** What an agent status must hold: each required field's JSON types, or its values. */
-const AGENT_STATUS_SHAPE: Readonly<
-  Record<string, { types?: readonly string[]; enum?: readonly unknown[] }>
-> = {
-  agent_id: { types: ["string"] },
-  created_at: { types: ["string"] },
-  session_id: { types: ["string"] },
-  status: { enum: ["active", "closed"] satisfies AgentStatus[] },
-  task: { types: ["string"] },
-};
-const SHAPE_ENTRIES = Object.entries(AGENT_STATUS_SHAPE);
+type FieldShape = { types?: readonly string[]; enum?: readonly unknown[] };
+/**
+ * What each operation's success answer must hold, from the document: the
+ * required fields and their JSON types or values (generated, so that a
+ * field the document comes to require is checked without a change here).
+ */
+const SHAPES = {
+  agent_stop: Object.entries(ANSWER_SHAPES.agent_stop.required),
+  agent_status: Object.entries(ANSWER_SHAPES.agent_status.required),
+} as Record<keyof typeof ANSWER_SHAPES, [string, FieldShape][]>;
 
 /** The agent status a success body holds, or the `NotteApiError` that says why it is not one. */
 function checkAgentStatus(
   response: Response,
   text: string,
+  shape: [string, FieldShape][],
   shared: Shared,
 ): unknown {
   let body: unknown = text;
@@ -398,7 +399,7 @@ function checkAgentStatus(
         : undefined;
   if (problem === undefined && !isRecord(body))
     problem = "the body is not a JSON object";
-  for (const [field, { types, enum: values }] of problem ? [] : SHAPE_ENTRIES) {
+  for (const [field, { types, enum: values }] of problem ? [] : shape) {
     const value = (body as Record<string, unknown>)[field];
     const type =
       value === null

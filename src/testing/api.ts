@@ -14,6 +14,7 @@
  */
 
 import type { ServerResponse } from "node:http";
+import { ANSWER_SHAPES } from "../../generated/answer-shapes.js";
 import type { components } from "../../generated/notte-api.js";
 import { rateLimitHeaders, type RateHeaders } from "./rate-limit.js";
 import type { ApiRequest, RequestRecord } from "./request.js";
@@ -83,6 +84,34 @@ export class AgentStore {
 }
 
 /**
+ * A value for each field the document requires of either route's answer, by what it may be:
+ * the first of its values, null when it may be null, else an empty value of its first type.
+ * Built from the generated answer shapes, so that a field the document comes to require is
+ * answered without a change here.
+ */
+const REQUIRED_DEFAULTS: Record<string, unknown> = {};
+for (const { required } of Object.values(ANSWER_SHAPES)) {
+  for (const [field, shape] of Object.entries(required) as [
+    string,
+    { types?: readonly string[]; enum?: readonly unknown[] },
+  ][]) {
+    const empty: Record<string, unknown> = {
+      string: "",
+      integer: 0,
+      number: 0,
+      boolean: false,
+      array: [],
+      object: {},
+    };
+    REQUIRED_DEFAULTS[field] = shape.enum
+      ? shape.enum[0]
+      : shape.types?.includes("null")
+        ? null
+        : (empty[shape.types?.[0] ?? "null"] ?? null);
+  }
+}
+
+/**
  * The one place an agent's answer is built from what a test gave: every field the documents
  * require, the defaults of the others.
  */
@@ -100,7 +129,7 @@ function agentRecord(input: NotteTestAgent, now: string): AgentRecord {
         ? now
         : null
       : input.closedAt;
-  return {
+  const known = {
     agent_id: input.agentId,
     session_id: input.sessionId,
     task: input.task,
@@ -112,7 +141,10 @@ function agentRecord(input: NotteTestAgent, now: string): AgentRecord {
     success: input.success ?? null,
     answer: input.answer ?? null,
     steps: input.steps === undefined ? [] : structuredClone(input.steps),
-  };
+  } satisfies Partial<AgentRecord>;
+  // The generated shapes give the fields the document requires beyond these: after a pull
+  // that adds some, the type requires them too, and only the shapes know their values.
+  return { ...structuredClone(REQUIRED_DEFAULTS), ...known } as AgentRecord;
 }
 
 function toIso(value: Date | string | undefined): string | undefined {
