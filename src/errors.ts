@@ -276,6 +276,15 @@ export class Redactor {
     this.#pattern = new RegExp(escaped.map(alone).join("|"), "g");
   }
 
+  /** A new error of `ErrorClass`, the key redacted from its message and from `cause` (see {@link cause}). */
+  wrap<E extends NotteError>(
+    ErrorClass: new (message: string, options: { cause: unknown }) => E,
+    message: string,
+    cause: unknown,
+  ): E {
+    return new ErrorClass(this.text(message), { cause: this.cause(cause) });
+  }
+
   /** `text` with each occurrence of the key replaced by `[redacted]`. */
   text(text: string): string {
     return text.replace(this.#pattern, REDACTED);

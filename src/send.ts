@@ -23,6 +23,7 @@ import {
   isRetryableStatus,
   retryDelay,
   serverDelayMs,
+  type AnswerHead,
   type RateWindow,
 } from "./policy.js";
 
@@ -232,7 +233,7 @@ export async function send<R extends { response: Response; error?: unknown }>(
   ): Promise<{ failure?: NotteError; result?: R; text: string }> {
     const controller = new AbortController();
     let stage = BUILDING;
-    let answer: { status: number; headers: Headers } | undefined;
+    let answer: AnswerHead | undefined;
     let text = "";
     const timer = setTimeout(
       () => interrupt?.(new NotteTimeoutError(timeoutMs)),
@@ -316,44 +317,40 @@ export async function send<R extends { response: Response; error?: unknown }>(
   function classify(
     error: unknown,
     stage: number,
-    answer?: { status: number; headers: Headers },
+    answer?: AnswerHead,
   ): NotteError {
     if (error instanceof NotteError) return error;
-    const cause = redactor.cause(error);
     if (stage === BUILDING)
-      return new NotteInvalidRequestError(redactor.text(safeString(error)), {
-        cause,
-      });
+      return redactor.wrap(NotteInvalidRequestError, safeString(error), error);
     if (stage === SENDING || !answer) {
       // undici rejects a request it will not send (a header, a port) asynchronously, as if the network failed.
-      const reason =
+      const { code, message } =
         isRecord(error) && isRecord(error.cause) ? error.cause : {};
-      const refusal =
-        /^UND_ERR_(NOT_SUPPORTED|INVALID_ARG)$/.test(String(reason.code)) ||
-        reason.message === "bad port";
-      if (refusal) return refused(error);
-      return new NotteConnectionError(
-        redactor.text(`Connection failed: ${describe(error)}`),
-        { cause },
+      if (
+        /^UND_ERR_(NOT_SUPPORTED|INVALID_ARG)$/.test(String(code)) ||
+        message === "bad port"
+      )
+        return refused(error);
+      return redactor.wrap(
+        NotteConnectionError,
+        `Connection failed: ${describe(error)}`,
+        error,
       );
     }
     if (!(error instanceof SyntaxError))
-      return new NotteMiddlewareError(redactor.text(safeString(error)), {
-        cause,
-      });
-    const body = bodyTexts.get(answer.headers) ?? "";
-    return apiError(answer, body, redactor, {
+      return redactor.wrap(NotteMiddlewareError, safeString(error), error);
+    const text = bodyTexts.get(answer.headers) ?? "";
+    return apiError(answer, text, redactor, {
       message: `${answer.status} answer is not JSON`,
     });
   }
 
   function refused(error: unknown): NotteInvalidRequestError {
-    const message = redactor.text(
+    return redactor.wrap(
+      NotteInvalidRequestError,
       `fetch refused the request: ${describe(error)}`,
+      error,
     );
-    return new NotteInvalidRequestError(message, {
-      cause: redactor.cause(error),
-    });
   }
 }
 
@@ -453,18 +450,17 @@ async function readBytes(
     }
   } catch (error) {
     if (error instanceof NotteError) throw error;
-    const message = redactor.text(
+    throw redactor.wrap(
+      NotteConnectionError,
       `the answer's body was cut off: ${describe(error)}`,
+      error,
     );
-    throw new NotteConnectionError(message, { cause: redactor.cause(error) });
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
   const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  chunks.reduce(
+    (offset, chunk) => (all.set(chunk, offset), offset + chunk.byteLength),
+    0,
+  );
   return all;
 }
 
