@@ -17,11 +17,11 @@ import {
   LIMIT_OPTIONS,
   readCallOptions,
   type Config,
+  type RequestOptions,
 } from "./options.js";
 import type {
   AgentStatusResponse,
   LegacyAgentStatusResponse,
-  RequestOptions,
   StopAgentParams,
 } from "./types.js";
 

@@ -31,6 +31,8 @@ import {
   readCallOptions,
   resolveConfig,
   type Config,
+  type NotteClientOptions,
+  type RequestOptions,
 } from "./options.js";
 import { RateWindow } from "./policy.js";
 import { guardRaw, type NotteRawClient } from "./raw.js";
@@ -39,8 +41,6 @@ import type {
   AgentStatusParams,
   AgentStatusResponse,
   LegacyAgentStatusResponse,
-  NotteClientOptions,
-  RequestOptions,
   StopAgentParams,
 } from "./types.js";
 import { VERSION } from "./version.js";
@@ -241,16 +241,22 @@ export class Agents {
             failRequest,
             "idempotencyKey",
           );
+    let attempts = 0;
     try {
-      const answer = await this.#send("agent_stop", limits, (fetch, Request) =>
-        this.#client.DELETE("/agents/{agent_id}/stop", {
-          params: {
-            path: { agent_id: agentId },
-            query: { session_id: sessionId },
-          },
-          headers: { ...headers, "idempotency-key": idempotencyKey },
-          ...{ parseAs: "stream", fetch, ...Request },
-        }),
+      const answer = await this.#send(
+        "agent_stop",
+        limits,
+        (fetch, Request) => {
+          attempts++;
+          return this.#client.DELETE("/agents/{agent_id}/stop", {
+            params: {
+              path: { agent_id: agentId },
+              query: { session_id: sessionId },
+            },
+            headers: { ...headers, "idempotency-key": idempotencyKey },
+            ...{ parseAs: "stream", fetch, ...Request },
+          });
+        },
       );
       return answer as WithResponse<AgentStatusResponse>;
     } catch (notFound) {
@@ -261,16 +267,17 @@ export class Agents {
         { ...limits, maxRetries: 0 },
         headers,
       ).then(
-        ({ data }) => ({ data, error: undefined }),
-        (error: unknown) => ({ data: undefined, error }),
+        (answer) => ({ answer, error: undefined }),
+        (error: unknown) => ({ answer: undefined, error }),
       );
-      const { data, error } = checked;
+      const { answer, error } = checked;
+      const data = answer?.data;
       if (error instanceof NotteAbortError) throw error;
       if (data?.status === "closed" && data.session_id === sessionId) {
-        throw new NotteAlreadyStoppedError(
-          notFound,
-          this.#config.redactor.json(data),
-        );
+        const agent = this.#config.redactor.json(data);
+        // Retried, this call's own earlier attempt may have stopped it (its answer lost): a success.
+        if (attempts > 1) return { data: agent, response: answer!.response };
+        throw new NotteAlreadyStoppedError(notFound, agent);
       }
       if (!(error instanceof NotteError) || error instanceof NotteNotFoundError)
         throw notFound;

@@ -24,7 +24,7 @@ export type {
   NotteClientOptions,
   NotteLogger,
   RequestOptions,
-} from "./types.js";
+} from "./options.js";
 export {
   NotteAbortError,
   NotteAlreadyStoppedError,

@@ -70,6 +70,8 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   timeoutMs: "--timeout",
   maxRetries: "--max-retries",
   concurrency: "--concurrency",
+  agentId: "<agent-id>",
+  sessionId: "--session-id",
 };
 const OPTION_NAME = new RegExp(
   `\\b(${Object.keys(FLAG_OF_OPTION).join("|")})\\b`,
@@ -308,8 +310,9 @@ With --from, stops every agent listed in the file (- for stdin), one per line:
 and sessionId). Blank lines and lines starting with # are skipped; a malformed
 line is a usage error and nothing is sent. Progress shows on a terminal. At
 the end, stdout gets one line per agent of the list, in its order:
-"AGENT_ID SESSION_ID OUTCOME" (stopped, failed or aborted; a failure adds
-its error), and stderr each failure and a summary.
+"AGENT_ID SESSION_ID OUTCOME" (stopped, already-stopped, failed or aborted;
+a failure adds its error), and stderr each failure and a summary. An id with
+spaces is printed as it is: read such lists with --json.
 
 Options (as --flag value or --flag=value):
   --session-id <id>    the session the agent runs in (required)
@@ -342,10 +345,11 @@ Errors are printed on stderr as one line. Exit status:
   1    unexpected internal error (a bug: please report it)
   2    usage error: unknown option, missing argument, bad number, malformed list
   3    configuration error: no API key, unusable base URL
-  4    the API refused the request (4xx: an unknown agent, or one of another
-       session), or the ids are unusable; with --from, some were refused and
-       none failed otherwise
-  5    the API or the network failed: 5xx, connection, timeout, unusable answer;
+  4    the API refused the request (401, 403, 404: a wrong key, an unknown
+       agent or one of another session, 422), or the ids are unusable; with
+       --from, some were refused and none failed otherwise
+  5    the API or the network failed, or asked to wait (408, 409, 429, 5xx,
+       connection, timeout, unusable answer, a 404 whose status check failed);
        with --from, for any agent
   130  interrupted (Ctrl-C, SIGINT); the requests in flight were aborted
   143  terminated (SIGTERM); the requests in flight were aborted

@@ -18,6 +18,8 @@ import {
   type StopManyProgress,
   type StopManyResult,
 } from "../index.js";
+import { Redactor } from "../errors.js";
+import { inCommandTerms } from "./args.js";
 import type { ListedAgent } from "./batch.js";
 
 /** The command's exit statuses, as listed in `--help`. */
@@ -65,7 +67,9 @@ export function exitCodeFor(
   if (error instanceof NotteApiError) {
     // The status class decides: a 4xx will not change by asking again; any
     // other answer (5xx, or a 2xx/3xx that is not an agent status) is a failure.
-    return error.status >= 400 && error.status <= 499
+    // 408, 409 and 429 are worth another try later: failures, not refusals.
+    const transient = [408, 409, 429].includes(error.status);
+    return error.status >= 400 && error.status <= 499 && !transient
       ? EXIT_CODES.refused
       : EXIT_CODES.failed;
   }
@@ -87,7 +91,8 @@ export function errorLine(
   }
   if (!(error instanceof Error))
     return `unexpected error: ${oneLine(String(error))}`;
-  let message = error.message;
+  // The client's messages name its options; the command speaks of its flags.
+  let message = inCommandTerms(error.message);
   if (error instanceof NotteApiError) {
     // The client puts the status first; make sure it is there whatever the message.
     if (!message.startsWith(String(error.status)))
@@ -289,18 +294,17 @@ export function printable(text: string): string {
 }
 
 /** The redaction mark that replaces a secret in printed text. */
-const REDACTED = "[redacted]";
 
 /**
- * Replaces every occurrence of each secret with {@link REDACTED}. The client
- * never puts the key in a message, but a server may echo it (`invalid key …`)
- * and a stack may carry it; this is the last gate before anything is printed.
+ * The text with each secret redacted as the client redacts its key (its
+ * JSON-escaped and percent-encoded forms too; a short one where it stands
+ * alone). The client never puts the key in a message, but a server may echo
+ * it and a stack may carry it: this is the last gate before anything is printed.
  */
 export function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
   // Longest first, so a key that contains another is replaced whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret !== "") result = result.split(secret).join(REDACTED);
-  }
-  return result;
+  const keys = [...new Set(secrets)]
+    .filter((secret) => secret !== "")
+    .sort((a, b) => b.length - a.length);
+  return keys.reduce((result, key) => new Redactor(key).text(result), text);
 }

@@ -143,8 +143,8 @@ function usageError(message: string): Command {
 
 function helpText(): string {
   const { limit, windowMs } = DEFAULT_TEST_RATE_LIMIT;
-  return `Usage: ${COMMAND_NAME} [--port <n>] [--api-key <key>] [--agent <id>:<session>]...
-                         [--rate-limit <requests>/<ms>]
+  return `Usage: ${COMMAND_NAME} [--port <n>] [--api-key <key>]
+                         [--agent <id>:<session>]... [--rate-limit <n>/<ms>]
        ${COMMAND_NAME} --help | --version
 
 Starts the Notte test server of notte-api-client/testing on 127.0.0.1: the
@@ -155,10 +155,11 @@ second stop is a 404, as Notte documents.
 Once it listens, stdout gets two lines and nothing else:
   NOTTE_API_URL=http://127.0.0.1:<port>
   NOTTE_API_KEY=<key>
-so this works from a shell (the lines come once it is ready):
+so this works from a shell (the lines come once it is ready; the last line
+exports nothing if the server could not start):
   ${COMMAND_NAME} > notte.env &
-  until grep -qs NOTTE_API_KEY notte.env; do kill -0 $! || break; sleep 0.1; done
-  export $(cat notte.env)
+  until [ -s notte.env ] || ! kill -0 $!; do sleep 0.1; done
+  [ -s notte.env ] && export $(cat notte.env)
 stderr gets the agents it holds and one line per request (method, path,
 status; the key redacted).
 
@@ -168,8 +169,8 @@ Options (as --flag value or --flag=value):
                        digits and -._~+/= only
   --agent <id>:<session>
                        an active agent to hold; repeat for more (the session
-                       id is what follows the last ":"). Default: ${DEMO_AGENTS.join(", ")}
-                       in session ${DEMO_SESSION}
+                       id is what follows the last ":"). Default:
+                       ${DEMO_AGENTS.join(", ")} in session ${DEMO_SESSION}
   --rate-limit <requests>/<ms>
                        requests allowed per key and window (default ${limit}/${windowMs})
   -h, --help           print this help

@@ -190,13 +190,16 @@ describe("consumer projects", () => {
 });
 
 describe("type-only consumers", () => {
-  it("import type from notte-api-client/testing needs no @types/node (ESM and CommonJS)", () => {
+  it("import type from notte-api-client/testing and /types needs no @types/node nor DOM (ESM and CommonJS)", () => {
     // `types: []`, no DOM, and no @types/node anywhere above the consumer (it lives in the
     // system's temporary folder): a declaration that reaches for `node:http` fails here.
     const program = ts.createProgram(
-      ["types/testing.mts", "types/testing.cts"].map((file) =>
-        join(consumer, file),
-      ),
+      [
+        "types/testing.mts",
+        "types/testing.cts",
+        "types/types.mts",
+        "types/types.cts",
+      ].map((file) => join(consumer, file)),
       {
         module: ts.ModuleKind.NodeNext,
         moduleResolution: ts.ModuleResolutionKind.NodeNext,
@@ -218,12 +221,14 @@ describe("type-only consumers", () => {
     // Both flavours' declarations were read, not skipped.
     const read = program.getSourceFiles().map((file) => file.fileName);
     for (const flavour of ["esm", "cjs"]) {
-      expect(read).toContain(
-        join(
-          consumer,
-          `node_modules/notte-api-client/dist/${flavour}/src/testing/server.d.ts`,
-        ),
-      );
+      for (const file of ["testing/server.d.ts", "types.d.ts"]) {
+        expect(read).toContain(
+          join(
+            consumer,
+            `node_modules/notte-api-client/dist/${flavour}/src/${file}`,
+          ),
+        );
+      }
     }
   });
 });
@@ -305,6 +310,11 @@ export type Shapes = [NotteTestAgent, NotteTestFault, NotteTestRateLimit, NotteT
 export const statusOf = (server: NotteTestServer): number | undefined => server.requests[0]?.status;
 `;
 
+const TYPES_ONLY = `import type { AgentStatus, AgentStatusResponse, LegacyAgentStatusResponse, components, operations, paths } from "notte-api-client/types";
+export type Shapes = [AgentStatus, AgentStatusResponse, LegacyAgentStatusResponse, components, operations, keyof paths];
+export const closed: AgentStatus = "closed";
+`;
+
 const CONSUMER_FILES: Record<string, string> = {
   "package.json": JSON.stringify({
     name: "consumer",
@@ -313,6 +323,8 @@ const CONSUMER_FILES: Record<string, string> = {
   }),
   "types/testing.mts": TYPES_OF_TESTING,
   "types/testing.cts": TYPES_OF_TESTING,
+  "types/types.mts": TYPES_ONLY,
+  "types/types.cts": TYPES_ONLY,
   "esm/package.json": JSON.stringify({ type: "module" }),
   "esm/main.mjs": `import { NotteClient, NotteNotFoundError, VERSION } from "notte-api-client";
 import { startNotteTestServer } from "notte-api-client/testing";

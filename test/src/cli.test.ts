@@ -575,7 +575,7 @@ describe("notte-agent-stop: the API refused (exit 4)", () => {
     );
   });
 
-  it("a 429 once the retries are spent", async () => {
+  it("a 429 once the retries are spent: a failure worth another try (5), not a refusal", async () => {
     server.failNext({ status: 429, body: { message: "Rate limit exceeded" } });
     const run = await runCli([
       "a1",
@@ -584,7 +584,7 @@ describe("notte-agent-stop: the API refused (exit 4)", () => {
       "--max-retries=0",
       ...target,
     ]);
-    expect(run.code).toBe(4);
+    expect(run.code).toBe(5);
     expect(expectOneErrorLine(run)).toContain(
       "NotteRateLimitError: 429 Rate limit exceeded",
     );
@@ -594,7 +594,7 @@ describe("notte-agent-stop: the API refused (exit 4)", () => {
     [
       "a dot-segment agent id",
       ["..", "--session-id", "s1"],
-      /NotteInvalidRequestError: agent_?[iI]d "\.\." is a dot segment/,
+      /^notte-agent-stop: NotteInvalidRequestError: <agent-id> "\.\." is a dot segment, not an id$/,
     ],
   ] as [string, string[], RegExp][])(
     "%s: refused before sending",

@@ -133,6 +133,36 @@ describe("the status request after a stop's 404", () => {
     expect(cli).toBe(5);
   });
 
+  it("a stop retried after its answer was lost, that then finds the agent closed, resolves: its own first attempt stopped it", async () => {
+    let deletes = 0;
+    const server = await serve((req, res) => {
+      if (req.method === "DELETE" && ++deletes === 1) {
+        req.socket.destroy(); // stopped, and the answer lost
+      } else if (req.method === "DELETE") {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end('{"message":"Agent not found"}');
+      } else {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(statusOf());
+      }
+    });
+    const { data, response } = await clientOf(server)
+      .agents.stop(AGENT)
+      .withResponse();
+    expect(data).toMatchObject({ agent_id: "a1", status: "closed" });
+    expect(response.status).toBe(200);
+    expect(server.requests.map((request) => request.method)).toEqual([
+      "DELETE",
+      "DELETE",
+      "GET",
+    ]);
+    // The same key for both attempts of the call.
+    const [first, second] = server.requests;
+    expect(second?.headers["idempotency-key"]).toBe(
+      first?.headers["idempotency-key"],
+    );
+  });
+
   it("the agent it reports is redacted of the key", async () => {
     const server = await serve((req, res) => {
       if (req.method === "DELETE") {

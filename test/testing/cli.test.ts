@@ -301,23 +301,28 @@ describe("notte-test-server: its end", () => {
       block,
       "the README shows how to start notte-test-server",
     ).toBeDefined();
-    // The installed commands, as functions: `exec` makes `$!` the server's own process.
+    // A project where the package is installed: its two commands in node_modules/.bin, as npm links them.
     const script = `
-      npx() { "$@"; }
-      notte-test-server() { exec '${process.execPath}' '${TEST_SERVER_CLI}' "$@"; }
-      notte-agent-stop() { '${process.execPath}' '${CLI}' "$@"; }
       dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; cd "$dir"
+      mkdir -p node_modules/.bin
+      ln -s '${TEST_SERVER_CLI}' node_modules/.bin/notte-test-server
+      ln -s '${CLI}' node_modules/.bin/notte-agent-stop
+      chmod +x '${TEST_SERVER_CLI}' '${CLI}'
       ${block}
+      echo "server pid: $!"
       wait $!
       echo "server: $?"
     `;
     const { stdout, stderr } = await execAsync("bash", ["-c", script], {
       env: { PATH: process.env.PATH ?? "" },
-      timeout: 20_000,
+      timeout: 30_000,
     });
     expect(stdout).toMatch(
-      /^agent: +agt_demo_1\nsession: +ses_demo\nstatus: +closed\n[\s\S]*\nserver: 0\n$/,
+      /^agent: +agt_demo_1\nsession: +ses_demo\nstatus: +closed\n[\s\S]*\nserver pid: \d+\nserver: 0\n$/,
     );
+    // `kill $!` ended the server itself, not a wrapper that left it running.
+    const pid = Number(/server pid: (\d+)/.exec(stdout)?.[1]);
+    expect(() => process.kill(pid, 0)).toThrow();
     expect(stderr).toContain(
       "DELETE /agents/agt_demo_1/stop?session_id=ses_demo 200",
     );
