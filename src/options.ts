@@ -361,10 +361,7 @@ export function checkNumber(
  * `fetch` accepts, none the client sets itself. Messages name the header,
  * never its value.
  */
-export function checkHeaders(
-  value: unknown,
-  fail: Fail,
-): Record<string, string> {
+function checkHeaders(value: unknown, fail: Fail): Record<string, string> {
   let entries: [string, unknown][] | undefined;
   try {
     // A plain object only: a Headers or Map would pass isRecord with no entries.

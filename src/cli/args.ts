@@ -15,7 +15,7 @@ import { checkNumber, DEFAULTS, RANGES } from "../options.js";
 export const COMMAND_NAME = "notte-agent-stop";
 
 /** What to print on success. */
-export type OutputMode = "summary" | "json" | "quiet";
+type OutputMode = "summary" | "json" | "quiet";
 
 /** A request to stop one agent, with every option checked. */
 export interface StopCommand {
@@ -51,7 +51,7 @@ export interface BatchCommand extends Omit<
 }
 
 /** What the arguments ask for. */
-export type CliCommand =
+type CliCommand =
   | { readonly kind: "help" }
   | { readonly kind: "version" }
   | { readonly kind: "usage-error"; readonly message: string }

@@ -161,7 +161,7 @@ export interface ListedAgent {
 }
 
 /** The parsed list, or why it is unusable (a message naming the line, never its content). */
-export type AgentList =
+type AgentList =
   | { readonly ok: true; readonly agents: ListedAgent[] }
   | { readonly ok: false; readonly message: string };
 

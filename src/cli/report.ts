@@ -268,7 +268,7 @@ export function batchExitCode(
 }
 
 /** Whitespace runs become one space, then anything unprintable is escaped: one line. */
-export function oneLine(text: string): string {
+function oneLine(text: string): string {
   return printable(text.replace(/\s+/g, " ").trim());
 }
 

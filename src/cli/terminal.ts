@@ -107,7 +107,7 @@ function stderrLogger(secrets: readonly string[]): NotteLogger {
 }
 
 /** What {@link interruptOnSignals} hands back. */
-export interface Interrupt {
+interface Interrupt {
   /** Aborted by the first SIGINT or SIGTERM: pass it to every call. */
   readonly signal: AbortSignal;
   /** Which signal aborted it, once one did. */

@@ -25,7 +25,7 @@ export interface RequestRecord {
 }
 
 /** The API's routes the test server plays, by operation id. */
-export type ApiRoute = "agent_stop" | "agent_status";
+type ApiRoute = "agent_stop" | "agent_status";
 
 /** What the API's behaviour reads of a request: real values, never the redacted log's. */
 export interface ApiRequest {
@@ -131,7 +131,7 @@ function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** A request as read on arrival: what the API acts on, and what the log keeps. */
-export interface ArrivedRequest {
+interface ArrivedRequest {
   readonly request: ApiRequest;
   /** The log's copy, with every secret redacted; the body is filled in once read. */
   readonly record: RequestRecord;

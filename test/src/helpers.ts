@@ -110,6 +110,24 @@ export function writeEndlessBody(
   });
 }
 
+/**
+ * Plain servers for a test file, each closed after its test: call at the top
+ * of a file; the function returned starts one answering with `handler`.
+ */
+export function usePlainServers(): (
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+) => Promise<PlainServer> {
+  const servers: PlainServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return async (handler) => {
+    const server = await startPlainServer(handler);
+    servers.push(server);
+    return server;
+  };
+}
+
 /** The rejection of `promise`, which must reject. */
 export async function rejectionOf(
   promise: PromiseLike<unknown>,

@@ -5,9 +5,8 @@
  * unusual inputs against the option checker.
  */
 import { execFile } from "node:child_process";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { inspect, promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   NotteAlreadyStoppedError,
   NotteClient,
@@ -19,7 +18,7 @@ import {
   NotteServerError,
   type NotteClientOptions,
 } from "../../src/index.js";
-import { rejectionOf, startPlainServer, type PlainServer } from "./helpers.js";
+import { rejectionOf, usePlainServers, type PlainServer } from "./helpers.js";
 
 const KEY = "sk_test_interplay_0123456789";
 const AGENT = { agentId: "a1", sessionId: "s1" };
@@ -33,17 +32,7 @@ const statusOf = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-const servers: PlainServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-async function serve(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<PlainServer> {
-  const server = await startPlainServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = usePlainServers();
 const clientOf = (server: PlainServer, options: NotteClientOptions = {}) =>
   new NotteClient({ apiKey: KEY, baseUrl: server.url, ...options });
 

@@ -6,7 +6,7 @@
  * options, and raw's own limits.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   NotteAbortError,
   NotteApiError,
@@ -23,7 +23,7 @@ import {
 import {
   rejectionOf,
   sleep,
-  startPlainServer,
+  usePlainServers,
   type PlainServer,
 } from "./helpers.js";
 
@@ -37,17 +37,7 @@ const STATUS_BODY = JSON.stringify({
   created_at: "2026-01-01T00:00:00Z",
 });
 
-const servers: PlainServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-async function serve(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<PlainServer> {
-  const server = await startPlainServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = usePlainServers();
 const clientOf = (server: PlainServer, options: NotteClientOptions = {}) =>
   new NotteClient({ apiKey: KEY, baseUrl: server.url, ...options });
 /** Answers every request with an agent status and the given rate-limit headers. */
