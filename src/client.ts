@@ -273,7 +273,8 @@ export class Agents {
       const { answer, error } = checked;
       const data = answer?.data;
       if (error instanceof NotteAbortError) throw error;
-      if (data?.status === "closed" && data.session_id === sessionId) {
+      // Not running in that session (closed, or a state this package does not know yet).
+      if (data && data.status !== "active" && data.session_id === sessionId) {
         const agent = this.#config.redactor.json(data);
         // Retried, this call's own earlier attempt may have stopped it (its answer lost): a success.
         if (attempts > 1) return { data: agent, response: answer!.response };
@@ -377,21 +378,44 @@ function checkIds<K extends string>(
 }
 
 type FieldShape = { types?: readonly string[]; enum?: readonly unknown[] };
+/** A JSON value's type, as JSON Schema names it ("integer" for a whole number). */
+const jsonType = (value: unknown): string =>
+  value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "array"
+      : Number.isInteger(value)
+        ? "integer"
+        : typeof value;
 /**
- * What each operation's success answer must hold, from the document: the
- * required fields and their JSON types or values (generated, so that a
- * field the document comes to require is checked without a change here).
+ * What each operation's success answer must hold, from the document
+ * (generated, so that a field the document comes to require is checked
+ * without a change here): each required field, and the JSON types it may
+ * have. A field with an enum is checked by its values' types only: a value
+ * Notte adds after this package was generated (a new status) is passed on,
+ * not refused: the agent was stopped all the same.
  */
-const SHAPES = {
-  agent_stop: Object.entries(ANSWER_SHAPES.agent_stop.required),
-  agent_status: Object.entries(ANSWER_SHAPES.agent_status.required),
-} as Record<keyof typeof ANSWER_SHAPES, [string, FieldShape][]>;
+const SHAPES = Object.fromEntries(
+  Object.entries(ANSWER_SHAPES).map(([operation, { required }]) => [
+    operation,
+    Object.entries(required as Record<string, FieldShape>).map(
+      ([field, shape]) =>
+        [
+          field,
+          shape.enum ? [...new Set(shape.enum.map(jsonType))] : shape.types,
+        ] as const,
+    ),
+  ]),
+) as Record<
+  keyof typeof ANSWER_SHAPES,
+  (readonly [string, readonly string[] | undefined])[]
+>;
 
 /** The agent status a success body holds, or the `NotteApiError` that says why it is not one. */
 function checkAgentStatus(
   response: Response,
   text: string,
-  shape: [string, FieldShape][],
+  shape: (readonly [string, readonly string[] | undefined])[],
   shared: Shared,
 ): unknown {
   let body: unknown = text;
@@ -406,22 +430,15 @@ function checkAgentStatus(
         : undefined;
   if (problem === undefined && !isRecord(body))
     problem = "the body is not a JSON object";
-  for (const [field, { types, enum: values }] of problem ? [] : shape) {
+  for (const [field, types] of problem ? [] : shape) {
     const value = (body as Record<string, unknown>)[field];
-    const type =
-      value === null
-        ? "null"
-        : Array.isArray(value)
-          ? "array"
-          : Number.isInteger(value)
-            ? "integer"
-            : typeof value;
-    const fits = values
-      ? values.includes(value)
-      : !types ||
-        types.includes(type) ||
-        (type === "integer" && types.includes("number"));
-    if (fits) continue;
+    const type = jsonType(value);
+    if (
+      !types ||
+      types.includes(type) ||
+      (type === "integer" && types.includes("number"))
+    )
+      continue;
     problem = `field ${field} is ${value === undefined ? "missing" : (JSON.stringify(value) ?? type).slice(0, 80)}`;
     break;
   }

@@ -13,7 +13,7 @@ type Status = components["schemas"]["AgentStatus"];
 type StopQuery = operations["agent_stop"]["parameters"]["query"];
 type StopPath = keyof paths;
 const closed: Status = "closed";
-const status: AgentStatusResponse = { agent_id: "a", session_id: "s", created_at: "", task: "t", status: closed };
+const status: Pick<AgentStatusResponse, "agent_id" | "status"> = { agent_id: "a", status: closed };
 const query: StopQuery = { session_id: "s" };
 const path: StopPath = "/agents/{agent_id}/stop";
 // @ts-expect-error not a status the API knows

@@ -16,6 +16,7 @@ import {
   NotteError,
   NotteNotFoundError,
   NotteServerError,
+  type AgentStatusResponse,
   type StopManyResult,
 } from "../../src/index.js";
 import { agentLine, batchExitCode, summaryLine } from "../../src/cli/report.js";
@@ -494,7 +495,8 @@ describe("batch helpers", () => {
         task: "t",
         status: "closed",
         created_at: "2025-01-01T00:00:00Z",
-      },
+        // Only what this test reads: the fields a future document requires are not its concern.
+      } as AgentStatusResponse,
     };
     const fail = (error: NotteError): StopManyResult => ({
       agentId: "a",

@@ -23,6 +23,7 @@ import {
   NotteServerError,
   NotteTimeoutError,
   VERSION,
+  type AgentStatusResponse,
 } from "../../src/index.js";
 import {
   startNotteTestServer,
@@ -904,7 +905,7 @@ describe("cli helpers", () => {
       closed_at: null,
       saved: false,
       success: false,
-    });
+    } as AgentStatusResponse);
     expect(text).toBe(
       "agent:     a\nsession:   s\nstatus:    active\nclosed at: -\nsuccess:   false\nanswer:    -\n",
     );

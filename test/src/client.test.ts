@@ -353,17 +353,30 @@ describe("unusable success answers", () => {
       /field created_at is missing/,
     ],
     [
-      "an unknown status",
+      "a status that is not a string",
       {
         agent_id: "a",
         session_id: "s",
         created_at: "2026-01-01T00:00:00Z",
         task: "t",
-        status: "paused",
+        status: 3,
       },
-      /field status is "paused"/,
+      /field status is 3/,
     ],
   ];
+
+  it("passes on a status Notte added after the package was generated: the agent was stopped all the same", async () => {
+    const body = {
+      agent_id: "a",
+      session_id: "s",
+      created_at: "2026-01-01T00:00:00Z",
+      task: "t",
+      status: "failed",
+    };
+    server.failNext({ status: 200, body });
+    const status = await client().agents.stop({ agentId: "a", sessionId: "s" });
+    expect(status.status as string).toBe("failed");
+  });
   it.each(bodies)("turns %s into a NotteApiError", async (_, body, message) => {
     server.failNext({ status: 200, body });
     const error = await rejectionOf(

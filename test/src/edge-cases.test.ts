@@ -99,9 +99,9 @@ describe("a cause the client wraps", () => {
         JSON.stringify({
           agent_id: "a1",
           session_id: "s1",
-          task: "t",
+          task: [key],
           created_at: "2026-01-01T00:00:00Z",
-          status: key,
+          status: "closed",
         }),
       );
     });

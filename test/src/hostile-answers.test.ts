@@ -470,15 +470,15 @@ describe("the API key is never in an error", () => {
     expect((error as NotteServerError).errorClass).toBe("KeyError([redacted])");
   });
 
-  it("a 200 whose status field is the key: the 'not an agent status' message is redacted", async () => {
+  it("a 200 whose task field holds the key: the 'not an agent status' message is redacted", async () => {
     server.failNext({
       status: 200,
       body: {
         agent_id: "a1",
         session_id: "s1",
-        task: "t",
+        task: [KEY],
         created_at: "2025-01-01T00:00:00.000Z",
-        status: KEY,
+        status: "closed",
       },
     });
     const error = await rejectionOf(client().agents.stop(AGENT));

@@ -152,6 +152,24 @@ describe("the status request after a stop's 404", () => {
     );
   });
 
+  it("an agent in a state this package does not know yet (not active) counts as already stopped", async () => {
+    const server = await serve((req, res) => {
+      res.writeHead(req.method === "DELETE" ? 404 : 200, {
+        "content-type": "application/json",
+      });
+      res.end(
+        req.method === "DELETE"
+          ? '{"message":"Agent not found"}'
+          : statusOf({ status: "failed" }),
+      );
+    });
+    const error = await rejectionOf(clientOf(server).agents.stop(AGENT));
+    expect(error).toBeInstanceOf(NotteAlreadyStoppedError);
+    expect((error as NotteAlreadyStoppedError).agent.status as string).toBe(
+      "failed",
+    );
+  });
+
   it("the agent it reports is redacted of the key", async () => {
     const server = await serve((req, res) => {
       if (req.method === "DELETE") {
