@@ -128,6 +128,7 @@ export class NotteClient {
 }
 
 const STOP_OPTIONS = [...LIMIT_OPTIONS, "idempotencyKey", "headers"];
+const PLAIN_REQUEST = { Request: PlainRequest };
 const STATUS_OPTIONS = [...LIMIT_OPTIONS, "headers"];
 
 /** The agent operations: `notte.agents`. */
@@ -307,7 +308,7 @@ export class Agents {
   }
 
   /** One call whose success answer must be an agent status; `run` is its openapi-fetch call. */
-  async #send(
+  #send(
     operation: keyof typeof ANSWER_SHAPES,
     limits: CallLimits,
     run: (
@@ -318,18 +319,14 @@ export class Agents {
     const shared = this.#shared;
     // openapi-fetch's own option, untyped per call: while no middleware sees
     // the Request, openapi-fetch builds a plain one and fetch the only real one.
-    const plain =
-      shared.middleware.length === 0 ? { Request: PlainRequest } : {};
-    const { result, text } = await send(
-      shared,
-      limits,
-      (fetch) => run(fetch, plain),
-      true,
+    const plain = shared.middleware.length === 0 ? PLAIN_REQUEST : {};
+    const shape = SHAPES[operation];
+    return send(shared, limits, (fetch) => run(fetch, plain), true).then(
+      ({ result: { response }, text }) => ({
+        data: checkAgentStatus(response, text, shape, shared),
+        response,
+      }),
     );
-    return {
-      data: checkAgentStatus(result.response, text, SHAPES[operation], shared),
-      response: result.response,
-    };
   }
 }
 

@@ -456,6 +456,8 @@ async function readBytes(
       error,
     );
   }
+  // Most answers come in one chunk: no copy then.
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
   const all = new Uint8Array(size);
   chunks.reduce(
     (offset, chunk) => (all.set(chunk, offset), offset + chunk.byteLength),
