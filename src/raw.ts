@@ -84,12 +84,8 @@ export function guardRaw(
       } catch (cause) {
         // An error of the client (a capped body read by the middleware) keeps its meaning.
         if (cause instanceof NotteError) throw cause;
-        const message = config.redactor.text(
-          `middleware ${hook} failed: ${safeString(cause)}`,
-        );
-        throw new NotteMiddlewareError(message, {
-          cause: config.redactor.cause(cause),
-        });
+        const message = `middleware ${hook} failed: ${safeString(cause)}`;
+        throw config.redactor.wrap(NotteMiddlewareError, message, cause);
       }
       // What openapi-fetch takes from each hook (it ignores a falsy value).
       const kinds = {
