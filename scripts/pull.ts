@@ -6,7 +6,6 @@
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { alignWithPrevious } from "./align.js";
 import { diffDocuments } from "./diff.js";
 import {
   DOCUMENT_FILE,
@@ -74,13 +73,12 @@ export async function pull(
     if (!(error instanceof PipelineError)) throw error;
     throw new PipelineError(`${loaded.origin}: ${error.message}`);
   }
-  // Kept in the committed form where it means the same (see align.ts).
-  const next = previous.doc ? alignWithPrevious(previous.doc, pruned) : pruned;
   warnings.push(...hints(args, config.operations, previousIds, upstreamIds));
   if (previous.note !== undefined) warnings.push(previous.note);
   for (const warning of warnings) terminal.err(`warning: ${warning}`);
 
-  const diff = diffDocuments(previous.doc, next);
+  const diff = diffDocuments(previous.doc, pruned);
+  const next = diff.document;
   const documentText = `${jsonText(next, 2)}\n`;
   const refused = removedUpstream.length > 0;
   let files: WriteResult | undefined;

@@ -94,7 +94,9 @@ function differences(before: Doc, after: Doc): string[] {
     const [rx, ry] = [new Set(x.required ?? []), new Set(y.required ?? [])];
     for (const p of Object.keys(px)) {
       if (!Object.hasOwn(py, p))
-        found.push(`property-removed ${name}${step(p)}`);
+        found.push(
+          `${rx.has(p) ? "" : "optional-"}property-removed ${name}${step(p)}`,
+        );
       else if (!rx.has(p) && ry.has(p))
         found.push(`property-became-required ${name}${step(p)}`);
       else if (rx.has(p) && !ry.has(p))
@@ -181,7 +183,8 @@ describe("Notte, 2026-01-10 then 2026-04-15, 45 operations kept", () => {
     // The change of the README's example, once, reaching all that use it.
     expect(second.report.changes).toContainEqual(
       expect.objectContaining({
-        message: "AgentStatusResponse.replay_start_offset: removed",
+        message:
+          "AgentStatusResponse.replay_start_offset: removed (it was optional)",
         level: "breaking",
       }),
     );

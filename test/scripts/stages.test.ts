@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { alignWithPrevious } from "../../scripts/align.js";
+import { diffDocuments } from "../../scripts/diff.js";
 import {
   PipelineError,
   SHAPES_FILE,
@@ -390,6 +391,54 @@ describe("alignWithPrevious", () => {
       "a",
       "c",
     ]);
+  });
+
+  test("sets inside sets, security alternatives, parameters, allOf and repeats: the committed form, and no change", () => {
+    // Before: a oneOf whose members' own `required` were reordered was a
+    // change (OpenAI's document pulled onto itself, every set reordered: 4
+    // breaking changes, exit 3); so were security alternatives reordered.
+    const member = (required: string[]) => ({
+      type: "object",
+      required,
+      properties: { a: { type: "string" }, b: { type: "string" } },
+    });
+    const doc = (reorder: boolean) => ({
+      openapi: "3.1.0",
+      info: { title: "t", version: "1" },
+      security: reorder
+        ? [{ key: [] }, { oauth: [] }]
+        : [{ oauth: [] }, { key: [] }],
+      paths: {
+        "/x": {
+          post: {
+            operationId: "x",
+            parameters: [
+              { name: "p", in: "query", schema: { type: "string" } },
+              { name: "q", in: "query", schema: { type: "string" } },
+            ][reorder ? "reverse" : "slice"](),
+            requestBody: {
+              content: {
+                "application/json": {
+                  schema: {
+                    oneOf: reorder
+                      ? [member(["b"]), member(["b", "a", "a"])]
+                      : [member(["a", "b"]), member(["b"])],
+                    allOf: [
+                      { title: reorder ? "2" : "1" },
+                      { title: reorder ? "1" : "2" },
+                    ],
+                  },
+                },
+              },
+            },
+            responses: { "204": { description: "none" } },
+          },
+        },
+      },
+    });
+    const aligned = alignWithPrevious(doc(false), doc(true));
+    expect(JSON.stringify(aligned)).toBe(JSON.stringify(doc(false)));
+    expect(diffDocuments(doc(false), doc(true)).changes).toEqual([]);
   });
 
   test("a top-level servers: [] or security: [] stays as committed when upstream has none, and the reverse", () => {
