@@ -33,7 +33,7 @@ import {
   type LoadOptions,
 } from "../../scripts/source.js";
 import { unusableRefs } from "../../scripts/prune.js";
-import { findStaleFiles, writeFiles } from "../../scripts/write.js";
+import { findStaleFiles, withLock, writeFiles } from "../../scripts/write.js";
 
 const fixtures = fileURLToPath(new URL("fixtures/", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -583,7 +583,7 @@ describe("Formatter (prettier in a child process)", () => {
 });
 
 describe("writeFiles and findStaleFiles", () => {
-  test("a run that finds another live run writing writes nothing; a stale lock is taken over", async () => {
+  test("a run that finds another live run holding the lock does nothing; a stale lock is taken over", async () => {
     // Before: no lock, so two runs at once could leave openapi.json from one
     // and generated/ from the other.
     const root = await mkdtemp(join(tmpdir(), "notte-lock-"));
@@ -592,14 +592,18 @@ describe("writeFiles and findStaleFiles", () => {
         ["openapi.json", "{}\n"],
         ["generated/a.ts", "a"],
       ]);
+      const write = () => writeFiles(root, files, "generated");
       await writeFile(join(root, ".generate.lock"), `${process.pid}\n`);
-      await expect(writeFiles(root, files, "generated")).rejects.toThrow(
+      let ran = false;
+      const work = async () => ((ran = true), write());
+      await expect(withLock(root, "generated", work)).rejects.toThrow(
         `another generate run (pid ${process.pid}) is writing`,
       );
+      expect(ran).toBe(false);
       expect((await readdir(root)).sort()).toEqual([".generate.lock"]);
       // A pid no process has (above the kernel's pid_max).
       await writeFile(join(root, ".generate.lock"), "99999999\n");
-      expect((await writeFiles(root, files, "generated")).written).toEqual([
+      expect((await withLock(root, "generated", write)).written).toEqual([
         "generated/a.ts",
         "openapi.json",
       ]);
@@ -607,6 +611,30 @@ describe("writeFiles and findStaleFiles", () => {
         "generated",
         "openapi.json",
       ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test("the temporary files of a run killed between its renames are removed by the next, a live run's kept", async () => {
+    // Before: .openapi.json.<pid>.<hex>.tmp stayed in the project for good.
+    const root = await mkdtemp(join(tmpdir(), "notte-leftovers-"));
+    try {
+      await mkdir(join(root, "generated"));
+      const dead = [
+        ".openapi.json.99999999.0a1b2c3d.tmp",
+        "generated/.a.ts.99999999.00ff00ff.tmp",
+      ];
+      const live = `.openapi.json.${process.pid}.12345678.tmp`;
+      for (const name of [...dead, live, "notes.tmp"])
+        await writeFile(join(root, name), "partial");
+      await withLock(root, "generated", async () => undefined);
+      expect((await readdir(root)).sort()).toEqual([
+        live,
+        "generated",
+        "notes.tmp",
+      ]);
+      expect(await readdir(join(root, "generated"))).toEqual([]);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
