@@ -109,8 +109,8 @@ function hasBigInt(value: unknown): boolean {
 
 /**
  * The prettier child: formats each `[file, source]` of the JSON on stdin as
- * prettier's CLI would under argv[2], and writes the results (or the first
- * line of its error) as JSON.
+ * prettier's CLI would under argv[2], and writes the results (or its error)
+ * as JSON.
  */
 const CHILD = `
 const { pathToFileURL } = await import("node:url");
@@ -131,7 +131,7 @@ try {
   process.stdout.write(JSON.stringify({ output }));
 } catch (error) {
   const message = String(error instanceof Error ? error.message : error);
-  process.stdout.write(JSON.stringify({ file, error: message.split("\\n")[0] }));
+  process.stdout.write(JSON.stringify({ file, error: message }));
 }
 `;
 
@@ -166,7 +166,8 @@ export class Formatter {
         // Node prints where it crashed first; the error itself says why.
         const lines = stderr.split("\n").filter((line) => line.trim());
         const why = lines.find((line) => /Error\b/.test(line)) ?? lines[0];
-        reject(new PipelineError(`prettier exited with code ${code}: ${why}`));
+        const said = why === undefined ? " and printed nothing" : `: ${why}`;
+        reject(new PipelineError(`prettier exited with code ${code}${said}`));
       });
     });
     // Whoever formats gets the failure; nobody formatting is no crash.
@@ -182,8 +183,13 @@ export class Formatter {
       error?: string;
     };
     if (answer.output !== undefined) return new Map(answer.output);
+    // Every line of the reason (a configuration error gives it on the
+    // second), not the code frame a syntax error adds (`> 1 | …`, `  | ^`).
+    const frame = /^\s*>?\s*\d*\s*\|/;
+    const lines = String(answer.error).split("\n");
+    const reason = lines.filter((line) => !frame.test(line)).join(" ");
     throw new PipelineError(
-      `prettier failed on ${answer.file ?? "the output"}: ${answer.error}`,
+      `prettier failed on ${answer.file ?? "the output"}: ${reason}`,
     );
   }
 

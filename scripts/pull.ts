@@ -141,8 +141,8 @@ function idsOf(doc: OpenApiDocument): Set<string> {
 
 /**
  * Where the kept operations and `openapi.operations` part: a one-off
- * `--operations` that the next plain pull will undo, or a plain pull that
- * drops operations an earlier one kept.
+ * `--operations` that keeps more or fewer than it (the next plain pull
+ * undoes it), or a plain pull that drops operations an earlier one kept.
  */
 function hints(
   args: Args,
@@ -151,15 +151,36 @@ function hints(
   upstreamIds: ReadonlySet<string>,
 ): string[] {
   const where = '"openapi.operations" in package.json';
-  const kept =
-    args.operations ?? [...previousIds].filter((id) => upstreamIds.has(id));
-  const ids = kept.filter((id) => !configured.includes(id));
-  const [it, is] = ids.length === 1 ? ["it", "is"] : ["them", "are"];
-  if (ids.length === 0) return [];
+  const say = (ids: string[], text: (it: string, is: string) => string) => {
+    const [it, is] = ids.length === 1 ? ["it", "is"] : ["them", "are"];
+    return ids.length === 0 ? [] : [text(it ?? "", is ?? "")];
+  };
+  const { operations } = args;
+  if (operations === undefined) {
+    const ids = [...previousIds].filter(
+      (id) => upstreamIds.has(id) && !configured.includes(id),
+    );
+    return say(
+      ids,
+      (it, is) =>
+        `${few(ids)} ${is} in ${DOCUMENT_FILE} but not in ${where} (kept by an earlier --operations?), so this pull removes ${it}; list ${it} there to keep ${it}`,
+    );
+  }
+  const more = operations.filter((id) => !configured.includes(id));
+  const fewer = configured.filter(
+    (id) => !operations.includes(id) && previousIds.has(id),
+  );
   return [
-    args.operations === undefined
-      ? `${few(ids)} ${is} in ${DOCUMENT_FILE} but not in ${where} (kept by an earlier --operations?), so this pull removes ${it}; list ${it} there to keep ${it}`
-      : `--operations keeps ${few(ids)}, which ${where} does not list: a pull without --operations will remove ${it}; add ${it} there to keep ${it}`,
+    ...say(
+      more,
+      (it) =>
+        `--operations keeps ${few(more)}, which ${where} does not list: a pull without --operations will remove ${it}; add ${it} there to keep ${it}`,
+    ),
+    ...say(
+      fewer,
+      (it) =>
+        `--operations leaves out ${few(fewer)}, which ${where} lists: this pull removes ${it} from ${DOCUMENT_FILE}, and a pull without --operations will add ${it} back`,
+    ),
   ];
 }
 

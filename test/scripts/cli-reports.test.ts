@@ -496,6 +496,23 @@ describe("where the kept operations and openapi.operations part", () => {
       await configure(KEPT);
     }
   }, 60_000);
+
+  test("a one-off --operations that keeps fewer than openapi.operations says so", async () => {
+    // Before: agent_status was reported removed (breaking, exit 3) without
+    // a word of openapi.operations.
+    const path = await variant("plain", () => undefined);
+    const narrower = await project.run([
+      "--pull",
+      path,
+      "--operations",
+      "agent_stop,agent_start",
+      "--dry-run",
+    ]);
+    expect(narrower.code).toBe(3);
+    expect(narrower.stderr).toContain(
+      'generate: warning: --operations leaves out agent_status, which "openapi.operations" in package.json lists: this pull removes it from openapi.json, and a pull without --operations will add it back\n',
+    );
+  }, 60_000);
 });
 
 describe("what a real pull writes", () => {

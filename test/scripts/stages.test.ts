@@ -197,7 +197,7 @@ describe("loadSource", () => {
 
   beforeAll(async () => {
     server = createServer((request, response) => {
-      switch (request.url) {
+      switch (request.url?.split("?")[0]) {
         case "/ok.json":
           response.setHeader("content-type", "application/json");
           response.end(miniJson);
@@ -277,6 +277,28 @@ describe("loadSource", () => {
     const wrong = url.replace(secret, "guess");
     await expect(loadSource(wrong, options())).rejects.toThrow(
       `HTTP 401 Unauthorized from ${base}/private.json`,
+    );
+  });
+
+  test("a token in the query is never shown; credentials that are not valid percent-encoding are named, not shown", async () => {
+    // Before: the query was printed in errors and in the report (the pull
+    // request's body), and "%zz" in a password gave "unexpected error: URI
+    // malformed".
+    const loaded = await loadSource(`${base}/ok.json?token=SECRET`, options());
+    expect(loaded.origin).toBe(`${base}/ok.json?…`);
+    await expect(
+      loadSource(`${base}/missing?token=SECRET`, options()),
+    ).rejects.toThrow(`HTTP 404 Not Found from ${base}/missing?… `.trim());
+    const malformed = `${base.replace("//", "//reader:50%zz@")}/private.json`;
+    const failure = loadSource(malformed, options());
+    await expect(failure).rejects.toThrow(PipelineError);
+    await expect(failure).rejects.toThrow(
+      `the credentials in the source URL ${base}/private.json are not valid percent-encoding (write % as %25)`,
+    );
+    await expect(
+      loadSource("ftp://reader:pw@example.test/a.json?token=SECRET", options()),
+    ).rejects.toThrow(
+      "unsupported source ftp://example.test/a.json?…: use an http(s) URL or a file path",
     );
   });
 
@@ -579,6 +601,26 @@ describe("Formatter (prettier in a child process)", () => {
     await expect(failure).rejects.toThrow(
       /^prettier failed on generated\/a\.ts: .*expected.* \(1:14\)$/,
     );
+  });
+
+  test("a broken prettier configuration is named with its reason; a child that dies silently says so", async () => {
+    // Before: "JSON Error in …/.prettierrc.json:" (the reason was on the
+    // next line, dropped), and "prettier exited with code 7: undefined".
+    const dir = await mkdtemp(join(tmpdir(), "notte-prettierrc-"));
+    try {
+      const source = new Map([["generated/a.ts", "export const a = 1"]]);
+      await writeFile(join(dir, ".prettierrc.json"), '{"semi": fals}');
+      await expect(new Formatter(dir).format(source)).rejects.toThrow(
+        /^prettier failed on generated\/a\.ts: JSON Error in ".*\.prettierrc\.json": .*is not valid JSON$/,
+      );
+      await rm(join(dir, ".prettierrc.json"));
+      await writeFile(join(dir, ".prettierrc.mjs"), "process.exit(7);\n");
+      await expect(new Formatter(dir).format(source)).rejects.toThrow(
+        "prettier exited with code 7 and printed nothing",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
