@@ -183,8 +183,7 @@ describe("Notte, 2026-01-10 then 2026-04-15, 45 operations kept", () => {
     // The change of the README's example, once, reaching all that use it.
     expect(second.report.changes).toContainEqual(
       expect.objectContaining({
-        message:
-          "AgentStatusResponse.replay_start_offset: removed (it was optional)",
+        message: "AgentStatusResponse.replay_start_offset: removed",
         level: "breaking",
       }),
     );

@@ -171,16 +171,16 @@ describe("--pull --dry-run: one verdict per kind of change, nothing written", ()
       [
         "agent_stop[response 200 application/json].oneOf[0].task: removed",
         ...[
-          "agent_id",
-          "answer",
-          "closed_at",
-          "created_at",
-          "saved",
-          "session_id",
-          "status",
+          ["agent_id", ""],
+          ["answer", " (it was optional)"],
+          ["closed_at", " (it was optional)"],
+          ["created_at", ""],
+          ["saved", " (it was optional)"],
+          ["session_id", ""],
+          ["status", ""],
         ].map(
-          (name) =>
-            `agent_stop[response 200 application/json].oneOf[1].${name}: removed`,
+          ([name, optional]) =>
+            `agent_stop[response 200 application/json].oneOf[1].${name}: removed${optional}`,
         ),
       ],
     ],
