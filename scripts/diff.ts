@@ -55,13 +55,11 @@ export interface DocumentDiff {
   /** Every change, once, the breaking ones first. */
   readonly changes: readonly Change[];
   readonly bump: Bump;
-  /** The new document in the committed form where it means the same (align.ts): what a pull writes. */
-  readonly document: OpenApiDocument;
 }
 
 /**
  * Compares the committed document (none on a first pull) with the new one,
- * aligned with it first, as a pull writes it.
+ * aligned with it first as a pull writes it (aligning again changes nothing).
  *
  * @throws Error if the documents differ and no change was found: a gap in
  *   the diff, never to be reported as "no changes".
@@ -74,9 +72,8 @@ export function diffDocuments(
     const { title, version } = recordOf(doc["info"]);
     return { title: String(title), version: String(version) };
   };
-  const [now, document] = [info(current), current];
   if (previous === undefined)
-    return { previous, current: now, changes: [], bump: "minor", document };
+    return { previous, current: info(current), changes: [], bump: "minor" };
   const aligned = alignWithPrevious(previous, current);
   const changes = judge(new Differ(previous, aligned).facts());
   if (changes.length === 0 && !sameJson(previous, aligned))
@@ -84,13 +81,7 @@ export function diffDocuments(
       "the new document differs from the previous one, yet the diff found no change (a bug in scripts/diff.ts: please report it)",
     );
   const bump = bumpFor(changes);
-  return {
-    previous: info(previous),
-    current: now,
-    changes,
-    bump,
-    document: aligned,
-  };
+  return { previous: info(previous), current: info(current), changes, bump };
 }
 
 /** Component sections openapi-typescript exports by name in `components`. */

@@ -84,8 +84,11 @@ export function entriesOf(value: unknown): [string, unknown][] {
 
 /** `object[key] = value` as an own property, even for a key named "__proto__" (assignment would call its setter). */
 export function setKey(object: JsonObject, key: string, value: unknown): void {
-  const property = { enumerable: true, writable: true, configurable: true };
-  Object.defineProperty(object, key, { ...property, value });
+  if (key !== "__proto__") object[key] = value;
+  else {
+    const property = { enumerable: true, writable: true, configurable: true };
+    Object.defineProperty(object, key, { ...property, value });
+  }
 }
 
 /** Stands in for a `bigint` (an integer beyond 2^53) in JSON text; random, so no document holds it. */

@@ -85,7 +85,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const formatter = new Formatter(root);
       let files: Map<string, string>;
       try {
-        files = await emitGenerated(await readCommitted(root), formatter);
+        const sources = await emitGenerated(await readCommitted(root));
+        files = await formatter.format(sources);
       } finally {
         formatter.stop();
       }

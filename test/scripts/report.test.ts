@@ -54,7 +54,6 @@ describe("markdown, the scheduled pull request's body", () => {
       current: { title: "Stripe", version: "2023-08-16" },
       changes,
       bump: "major",
-      document: {},
     };
     const body = renderReport(reportOf(diff, operations), "markdown");
     expect(body.length).toBeLessThanOrEqual(65_536);

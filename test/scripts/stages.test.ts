@@ -487,13 +487,41 @@ describe("alignWithPrevious", () => {
 
 describe("emitGenerated", () => {
   const doc = parseDocument(miniJson, "mini");
-  // A prettier child per emit, with the repository's prettier configuration.
-  const formatter = (): Formatter => new Formatter(repoRoot);
-  // emitGenerated may change the document it is given.
   const copy = (): OpenApiDocument => structuredClone(doc);
+  /** The files, formatted by a prettier child with the repository's configuration. */
+  const emit = async (source: OpenApiDocument) => {
+    const formatter = new Formatter(repoRoot);
+    try {
+      return await formatter.format(await emitGenerated(source));
+    } finally {
+      formatter.stop();
+    }
+  };
+
+  test("leaves the document as it was, though openapi-typescript changes discriminated schemas", async () => {
+    // Before: the document was changed in place (a pull now compares it
+    // while prettier formats).
+    const discriminated = copy() as any;
+    Object.assign(discriminated.components.schemas, {
+      Pet: {
+        oneOf: [{ $ref: "#/components/schemas/Cat" }],
+        discriminator: {
+          propertyName: "kind",
+          mapping: { cat: "#/components/schemas/Cat" },
+        },
+      },
+      Cat: { type: "object", properties: { name: { type: "string" } } },
+    });
+    discriminated.components.schemas.AgentStatusResponse.properties.pet = {
+      $ref: "#/components/schemas/Pet",
+    };
+    const before = structuredClone(discriminated);
+    await emitGenerated(discriminated);
+    expect(discriminated).toEqual(before);
+  });
 
   test("writes the types, the version constant and the answer shapes, with a stable header", async () => {
-    const files = await emitGenerated(copy(), formatter());
+    const files = await emit(copy());
     expect([...files.keys()]).toEqual([VERSION_FILE, TYPES_FILE, SHAPES_FILE]);
     const header = [
       "/**",
@@ -523,7 +551,7 @@ describe("emitGenerated", () => {
       enum: [1, 9223372036854775807n],
       default: -9223372036854775808n,
     };
-    const types = (await emitGenerated(doc, formatter())).get(TYPES_FILE);
+    const types = (await emit(doc)).get(TYPES_FILE);
     expect(types).toContain("nonce?: 1 | 9223372036854775807;");
     expect(types).toContain("@default -9223372036854775808");
   });
@@ -533,12 +561,9 @@ describe("emitGenerated", () => {
       join(fixtures, "notte-mini.shuffled.yaml"),
       "utf8",
     );
-    const first = await emitGenerated(copy(), formatter());
-    const again = await emitGenerated(copy(), formatter());
-    const shuffled = await emitGenerated(
-      parseDocument(yaml, "shuffled"),
-      formatter(),
-    );
+    const first = await emit(copy());
+    const again = await emit(copy());
+    const shuffled = await emit(parseDocument(yaml, "shuffled"));
     expect(again).toEqual(first);
     expect(shuffled).toEqual(first);
   });
@@ -546,7 +571,7 @@ describe("emitGenerated", () => {
   test("an operationId used twice is refused (by redocly, inside openapi-typescript)", async () => {
     const doc = copy() as any;
     doc.paths["/agents/start"].post.operationId = "agent_stop";
-    const failure = emitGenerated(doc, formatter());
+    const failure = emitGenerated(doc);
     await expect(failure).rejects.toThrow(PipelineError);
     await expect(failure).rejects.toThrow(
       /^openapi-typescript failed on openapi\.json: .*operationId/,
@@ -554,13 +579,10 @@ describe("emitGenerated", () => {
   });
 
   test("escapes a comment terminator in the title", async () => {
-    const files = await emitGenerated(
-      {
-        ...copy(),
-        info: { title: "Evil */ API", version: '1"2' },
-      } as OpenApiDocument,
-      formatter(),
-    );
+    const files = await emit({
+      ...copy(),
+      info: { title: "Evil */ API", version: '1"2' },
+    } as OpenApiDocument);
     expect(files.get(VERSION_FILE)).toContain("Evil *\\/ API");
     expect(files.get(VERSION_FILE)).toContain(
       "export const NOTTE_API_VERSION = '1\"2';",
