@@ -4,12 +4,14 @@
  */
 
 /**
- * What each kept operation's success answer (its lowest 2xx `application/json`
- * response) must hold, by operationId: `schema` names its component in
+ * What each kept operation's success answer (its lowest 2xx JSON response)
+ * must hold, by operationId: `schema` names its component in
  * `components["schemas"]` (`null` when it is not a `$ref` to one), and
- * `required` gives each required property either the values it may take
- * (`enum`, an enum or a `const`; `null` included when nullable) or the JSON
- * types it may have (`types`); `{}` when neither can be said (present, any value).
+ * `required` gives each property every object form of the answer requires
+ * (`allOf` read through; a union's forms together) either the values it may
+ * take (`enum`: an enum or a `const` of JSON scalars; `null` included when
+ * nullable) or the JSON types it may have (`types`); `{}` when neither can be
+ * said (present, any value).
  */
 export const ANSWER_SHAPES = {
   agent_status: {

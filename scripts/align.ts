@@ -1,20 +1,26 @@
 /**
  * The committed form of what did not change (pure): upstream generators vary
- * key order, the order of `required`, `enum`, `type`, `oneOf` and `anyOf`
- * (sets), and `servers: []` / `security: []` against none. Keeping the
- * committed form, a pull of an unchanged API changes no byte, and a pull's
- * git diff shows what changed, not what moved.
+ * key order, the order and repeats of sets (`required`, `enum`, `type`,
+ * `allOf`, `oneOf`, `anyOf`, `parameters`, `security`), and `servers: []` /
+ * `security: []` against none. Keeping the committed form, a pull of an
+ * unchanged API changes no byte, and a pull's git diff shows what changed,
+ * not what moved. `sameJson` is the one equality the pipeline uses, so what
+ * align keeps and what the diff reports agree.
  */
 import { isRecord, recordOf, setKey, type JsonObject } from "./document.js";
 
-/** Arrays whose order carries no meaning. */
-const SETS = new Set("required enum type oneOf anyOf".split(" "));
+/** Arrays whose order carries no meaning (security: any one requirement met will do). */
+const SETS = new Set(
+  "required enum type allOf oneOf anyOf security parameters".split(" "),
+);
 /** Keywords whose value is data, where an array named "required" is only data. */
 const LITERALS = new Set("example examples default const enum".split(" "));
 
 /**
  * `next` in the form of `previous` wherever the two mean the same; values
- * are always `next`'s, so the result means exactly what `next` does.
+ * are always `next`'s, so the result means exactly what `next` does. What
+ * did not change is `previous`'s own object: compare with {@link sameJson}
+ * and a `sameRef`, never by identity alone.
  */
 export function alignWithPrevious(
   previous: JsonObject,
@@ -37,11 +43,10 @@ function align(
   literal = false,
 ): unknown {
   // What did not change is the committed value as it is.
-  if (sameJson(previous, next)) return previous;
+  if (sameJson(previous, next, undefined, key, literal)) return previous;
   const inner = literal || LITERALS.has(key) || key.startsWith("x-");
   if (Array.isArray(next)) {
     const before = Array.isArray(previous) ? previous : [];
-    if (!literal && SETS.has(key) && sameSet(before, next)) return previous;
     return next.map((item, index) => align(before[index], item, "", inner));
   }
   if (!isRecord(next)) return next;
@@ -63,40 +68,40 @@ function alignKeys(previous: unknown, next: unknown): unknown {
   return result;
 }
 
-/** Whether two arrays hold the same items, in any order. */
-function sameSet(previous: unknown[], next: readonly unknown[]): boolean {
-  const left = [...next];
-  return (
-    previous.length === next.length &&
-    previous.every((item) => {
-      const index = left.findIndex((candidate) => sameJson(item, candidate));
-      return index >= 0 && left.splice(index, 1).length === 1;
-    })
-  );
-}
-
 /**
- * Whether two JSON values are equal, object key order aside; `sameRef`, when
- * given, says whether an equal `$ref` names the same thing on both sides.
+ * Whether two JSON values mean the same: object key order aside, and the
+ * order and repeats of a set's items (`key` is where the values sit; a `literal` is
+ * data, its arrays ordered). `sameRef`, when given, says whether an equal
+ * `$ref` names the same thing on both sides: then one object on both sides
+ * is compared like any other, for its references may mean other things.
  */
 export function sameJson(
   a: unknown,
   b: unknown,
   sameRef?: (ref: string) => boolean,
+  key = "",
+  literal = false,
 ): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a))
-    return (
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((item, index) => sameJson(item, b[index], sameRef))
-    );
+  if (a === b && (sameRef === undefined || typeof a !== "object")) return true;
+  if (a === null || b === null) return a === b;
+  const inner = literal || LITERALS.has(key) || key.startsWith("x-");
+  const same = (x: unknown, y: unknown, k = "") =>
+    sameJson(x, y, sameRef, k, inner);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b)) return false;
+    const ordered = a.length === b.length;
+    if (ordered && a.every((item, index) => same(item, b[index]))) return true;
+    if (literal || !SETS.has(key)) return false;
+    const within = (x: unknown[], y: unknown[]) =>
+      x.every((item) => y.some((other) => same(item, other)));
+    return within(a, b) && within(b, a);
+  }
   if (!isRecord(a) || !isRecord(b)) return false;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) =>
-    key === "$ref" && sameRef !== undefined
-      ? a[key] === b[key] && sameRef(String(a[key]))
-      : Object.hasOwn(b, key) && sameJson(a[key], b[key], sameRef),
+  return keys.every((k) =>
+    k === "$ref" && sameRef !== undefined
+      ? a[k] === b[k] && sameRef(String(a[k]))
+      : Object.hasOwn(b, k) && same(a[k], b[k], k),
   );
 }

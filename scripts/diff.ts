@@ -6,7 +6,7 @@
  * else at the operation's part, `agent_stop[response 200 application/json]`),
  * with the kept operations that reach it, in the direction it was found for.
  */
-import { sameJson } from "./align.js";
+import { alignWithPrevious, sameJson } from "./align.js";
 import {
   componentKey,
   deref,
@@ -57,7 +57,13 @@ export interface DocumentDiff {
   readonly bump: Bump;
 }
 
-/** Compares the committed document (none on a first pull) with the new one. */
+/**
+ * Compares the committed document (none on a first pull) with the new one,
+ * aligned with it first as a pull writes it (aligning again changes nothing).
+ *
+ * @throws Error if the documents differ and no change was found: a gap in
+ *   the diff, never to be reported as "no changes".
+ */
 export function diffDocuments(
   previous: OpenApiDocument | undefined,
   current: OpenApiDocument,
@@ -68,7 +74,12 @@ export function diffDocuments(
   };
   if (previous === undefined)
     return { previous, current: info(current), changes: [], bump: "minor" };
-  const changes = judge(new Differ(previous, current).facts());
+  const aligned = alignWithPrevious(previous, current);
+  const changes = judge(new Differ(previous, aligned).facts());
+  if (changes.length === 0 && !sameJson(previous, aligned))
+    throw new Error(
+      "the new document differs from the previous one, yet the diff found no change (a bug in scripts/diff.ts: please report it)",
+    );
   const bump = bumpFor(changes);
   return { previous: info(previous), current: info(current), changes, bump };
 }
@@ -81,6 +92,15 @@ const TYPE_SECTIONS = words(
 /** Parameters, request bodies and response headers: there or not, required or not, holding a schema. */
 type Part = "parameter" | "request-body" | "response-header";
 
+/** The component sections holding parts, and which. */
+const PARTS: Record<string, Part> = {
+  parameters: "parameter",
+  requestBodies: "request-body",
+  headers: "response-header",
+};
+
+const SIDES = ["request", "response"] as const;
+
 class Differ implements WalkContext {
   private readonly out: Fact[] = [];
   private readonly walk = new SchemaWalk(this);
@@ -90,27 +110,17 @@ class Differ implements WalkContext {
   private readonly unchanged: ReadonlySet<string>;
   /** Components renamed with the same content: old `section/name` → new. */
   private readonly renamed = new Map<string, string>();
-  /** Components that reference each component (directly), on either side. */
-  private readonly dependents = new Map<string, string[]>();
-  /** The operations whose own parts reference each component, by direction. */
-  private readonly roots = new Map<string, Record<Direction, Set<string>>>();
-  /** The operations reaching each component, by direction, as asked for. */
-  private readonly reach = new Map<string, Record<Direction, Set<string>>>();
+  /** Each operation's own references (`section/name`), by direction. */
+  private readonly uses = new Map<string, Sides>();
+  /** The operations reaching each component, by direction (all found at the first need). */
+  private reach: Map<string, Sides> | undefined;
 
   constructor(
     readonly old: OpenApiDocument,
     readonly now: OpenApiDocument,
   ) {
     this.graphs = [graphOf(old), graphOf(now)];
-    for (const graph of this.graphs)
-      for (const [key, targets] of graph)
-        for (const target of targets) {
-          const list = this.dependents.get(target) ?? [];
-          this.dependents.set(target, list);
-          list.push(key);
-        }
-    const keys = new Set([...this.graphs[0].keys(), ...this.graphs[1].keys()]);
-    this.unchanged = unchangedComponents([old, now], keys, this.dependents);
+    this.unchanged = unchangedComponents([old, now], this.graphs);
     for (const doc of [old, now])
       for (const location of listOperations(doc)) {
         const { operation: op, pathItem: item } = location;
@@ -118,9 +128,9 @@ class Differ implements WalkContext {
           request: [item["parameters"], op["parameters"], op["requestBody"]],
           response: [op["responses"]],
         };
-        for (const side of ["request", "response"] as const)
-          for (const key of refsIn(roots[side]))
-            sidesOf(this.roots, key)[side].add(operationName(location));
+        const uses = sidesOf(this.uses, operationName(location));
+        for (const side of SIDES)
+          for (const key of refsIn(roots[side])) uses[side].add(key);
       }
   }
 
@@ -134,6 +144,11 @@ class Differ implements WalkContext {
     const fields = keywords(info, [recordOf(this.now["info"])], new Set());
     for (const [, detail] of fields)
       this.fact("documentation-changed", { where: "info", path: "" }, detail);
+    for (const where of ["paths", "webhooks"]) {
+      const [a, b] = [recordOf(this.old[where]), recordOf(this.now[where])];
+      const items = [...keysOf(a, b)].filter((key) => !key.startsWith("x-"));
+      this.report({ where, path: "" }, keywords([a], [b], new Set(items)));
+    }
     const named = (doc: OpenApiDocument) =>
       new Map(listOperations(doc).map((o) => [operationName(o), o]));
     const [before, after] = [named(this.old), named(this.now)];
@@ -147,30 +162,20 @@ class Differ implements WalkContext {
       const here = { where: name, path: "", operation: name };
       if (!before.has(name)) this.fact("operation-added", here, describe(n));
     }
-    // A changed schema the walk cannot reach (through a discriminator
-    // mapping, `not`...): compared on its own, for each side using it.
-    for (const key of this.graphs[1].keys()) {
-      if (!key.startsWith("schemas/") || !this.graphs[0].has(key)) continue;
-      if (this.unchanged.has(key) || this.walk.visited.has(key)) continue;
-      const name = key.slice("schemas/".length);
-      const ref = { $ref: encodeRef(["components", "schemas", name]) };
-      const reach = this.reached(key);
-      const unused = reach.request.size + reach.response.size === 0;
-      for (const side of ["request", "response"] as const)
-        if (unused || reach[side].size > 0)
-          this.walk.compare(ref, ref, componentSite(key, side));
-    }
+    // A changed component no operation's comparison went into (reached
+    // through a discriminator mapping, `not`, an encoding...): on its own.
+    for (const key of this.graphs[1].keys())
+      if (this.graphs[0].has(key) && !this.unchanged.has(key))
+        if (!this.walk.visited.has(key)) this.component(key);
     return this.out;
   }
 
   fact(rule: RuleId, site: Site, detail = ""): void {
     const { where, path, component, operation, direction } = site;
     let operations = operation === undefined ? [] : [operation];
-    const reach = component ? this.reached(component) : undefined;
-    if (reach !== undefined) {
-      const sides = direction
-        ? [direction]
-        : (["request", "response"] as const);
+    if (component !== undefined) {
+      const reach = this.reached(component);
+      const sides = direction ? [direction] : SIDES;
       operations = [...new Set(sides.flatMap((side) => [...reach[side]]))];
     }
     const glue = path === "" || path.startsWith("[") ? "" : ".";
@@ -222,6 +227,28 @@ class Differ implements WalkContext {
     }
   }
 
+  /** A component on both sides, compared as what it is, for each side reaching it. */
+  private component(key: string): void {
+    const [section = "", name = ""] = key.split(/\/(.*)/s, 2);
+    const ref = { $ref: encodeRef(["components", section, name]) };
+    const site = componentSite(key);
+    const part = PARTS[section];
+    if (part !== undefined) return this.part(part, ref, ref, site);
+    if (section === "responses") return this.response(site, ref, ref);
+    if (section !== "schemas") {
+      const [a, b] = [deref(this.old, ref).value, deref(this.now, ref).value];
+      return this.report(
+        site,
+        keywords([recordOf(a)], [recordOf(b)], new Set()),
+      );
+    }
+    const reach = this.reached(key);
+    const unused = reach.request.size + reach.response.size === 0;
+    for (const side of SIDES)
+      if (unused || reach[side].size > 0)
+        this.walk.compare(ref, ref, componentSite(key, side));
+  }
+
   private operation(here: Site, o: OperationLocation, n: OperationLocation) {
     if (describe(o) !== describe(n))
       this.fact("operation-moved", here, `${describe(o)} to ${describe(n)}`);
@@ -244,29 +271,31 @@ class Differ implements WalkContext {
     const [x, y] = [o.operation, n.operation];
     const body = inside(here, "request");
     this.part("request-body", x["requestBody"], y["requestBody"], body);
-    this.responses(here, x["responses"], y["responses"]);
+    const [ra, rb] = [recordOf(x["responses"]), recordOf(y["responses"])];
+    for (const status of keysOf(ra, rb)) {
+      const site = inside(here, `response ${status}`);
+      const success = /^2/.test(status) ? "success-" : "";
+      if (ra[status] === undefined) this.fact("response-added", site);
+      else if (rb[status] === undefined)
+        this.fact(`${success}response-removed`, site);
+      else this.response(site, ra[status], rb[status]);
+    }
     const handled = words("parameters requestBody responses");
     this.report(here, keywords([x], [y], handled));
   }
 
-  private responses(here: Site, x: unknown, y: unknown): void {
-    const [before, after] = [recordOf(x), recordOf(y)];
-    for (const status of keysOf(before, after)) {
-      const site = inside(here, `response ${status}`);
-      const { at, a, b } = this.resolve(before[status], after[status], site);
-      const success = /^2/.test(status) ? "success-" : "";
-      if (!isRecord(a)) this.fact("response-added", site);
-      else if (!isRecord(b)) this.fact(`${success}response-removed`, site);
-      else {
-        const [ha, hb] = [headersOf(a), headersOf(b)];
-        for (const name of new Set([...ha.keys(), ...hb.keys()])) {
-          const header = inside(at, `header ${name}`);
-          this.part("response-header", ha.get(name), hb.get(name), header);
-        }
-        this.content({ ...at, direction: "response" }, a, b);
-        this.report(at, keywords([a], [b], words("headers content")));
-      }
+  /** One response on both sides: its headers, its content, the rest. */
+  private response(site: Site, x: unknown, y: unknown): void {
+    const resolved = this.resolve(x, y, site);
+    const { at } = resolved;
+    const [a, b] = [recordOf(resolved.a), recordOf(resolved.b)];
+    const [ha, hb] = [headersOf(a), headersOf(b)];
+    for (const name of new Set([...ha.keys(), ...hb.keys()])) {
+      const header = inside(at, `header ${name}`);
+      this.part("response-header", ha.get(name), hb.get(name), header);
     }
+    this.content({ ...at, direction: "response" }, a, b);
+    this.report(at, keywords([a], [b], words("headers content")));
   }
 
   /**
@@ -312,32 +341,33 @@ class Differ implements WalkContext {
     }
   }
 
-  /** Both sides of a part resolved; the site is the component when both name one. */
+  /** Both sides of a part resolved; the site is the component when both name one (then visited). */
   private resolve(x: unknown, y: unknown, site: Site) {
     const [ra, rb] = [deref(this.old, x), deref(this.now, y)];
     const key = this.sameComponent(componentKey(ra.ref), componentKey(rb.ref));
+    if (key !== undefined) this.walk.visited.add(key);
     const at = key === undefined ? site : componentSite(key, site.direction);
     return { at, a: ra.value, b: rb.value };
   }
 
   /** The operations that reach a component (through any chain of references), by direction. */
-  private reached(key: string): Record<Direction, Set<string>> {
-    const known = this.reach.get(key);
-    if (known !== undefined) return known;
-    const reach = sidesOf(this.reach, key);
-    const queue = [key];
-    const visited = new Set(queue);
-    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
-      const roots = this.roots.get(next);
-      for (const side of ["request", "response"] as const)
-        for (const name of roots?.[side] ?? []) reach[side].add(name);
-      for (const user of this.dependents.get(next) ?? []) {
-        if (visited.has(user)) continue;
-        visited.add(user);
-        queue.push(user);
-      }
+  private reached(key: string): Sides {
+    if (this.reach === undefined) {
+      const reach = new Map<string, Sides>();
+      for (const [name, uses] of this.uses)
+        for (const side of SIDES) {
+          const queue = [...uses[side]];
+          const seen = new Set(queue);
+          for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+            sidesOf(reach, next)[side].add(name);
+            for (const graph of this.graphs)
+              for (const target of graph.get(next) ?? [])
+                if (seen.size < seen.add(target).size) queue.push(target);
+          }
+        }
+      this.reach = reach;
     }
-    return reach;
+    return sidesOf(this.reach, key);
   }
 }
 
@@ -372,15 +402,23 @@ function refsIn(value: unknown): Set<string> {
 
 /** The components the same in both documents, as written and in all they reference. */
 function unchangedComponents(
-  [old, now]: readonly [OpenApiDocument, OpenApiDocument],
-  keys: ReadonlySet<string>,
-  dependents: ReadonlyMap<string, readonly string[]>,
+  docs: readonly [OpenApiDocument, OpenApiDocument],
+  graphs: readonly [Graph, Graph],
 ): Set<string> {
+  const dependents = new Map<string, string[]>();
+  for (const graph of graphs)
+    for (const [key, targets] of graph)
+      for (const target of targets) {
+        const list = dependents.get(target) ?? [];
+        dependents.set(target, list);
+        list.push(key);
+      }
+  const keys = new Set([...graphs[0].keys(), ...graphs[1].keys()]);
   const valueOf = (doc: OpenApiDocument, key: string) =>
     getAt(doc, ["components", ...key.split(/\/(.*)/s, 2)]);
   const changed = [...keys].filter((key) => {
-    const a = valueOf(old, key);
-    return a === undefined || !sameJson(a, valueOf(now, key));
+    const a = valueOf(docs[0], key);
+    return a === undefined || !sameJson(a, valueOf(docs[1], key));
   });
   const affected = new Set<string>();
   for (let key = changed.pop(); key !== undefined; key = changed.pop()) {

@@ -25,9 +25,26 @@ export class PipelineError extends Error {
   }
 }
 
-/** Collapses every run of whitespace (line breaks included) into one space. */
+/** Collapses every run of whitespace (line breaks included) into one space; see {@link printable}. */
 export function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+  return printable(text.replace(/\s+/g, " ").trim());
+}
+
+const ESCAPES: Record<string, string> = {
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+/**
+ * `text` with each control or line-separator character written as an escape
+ * (`\n`, `\u001b`, `\u2028`): one line, and nothing a terminal acts on.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const named = ESCAPES[c];
+    return named ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
 }
 
 /** Any thrown value in one line, with the `cause` Node's fetch hides the useful part in. */
@@ -67,8 +84,11 @@ export function entriesOf(value: unknown): [string, unknown][] {
 
 /** `object[key] = value` as an own property, even for a key named "__proto__" (assignment would call its setter). */
 export function setKey(object: JsonObject, key: string, value: unknown): void {
-  const property = { enumerable: true, writable: true, configurable: true };
-  Object.defineProperty(object, key, { ...property, value });
+  if (key !== "__proto__") object[key] = value;
+  else {
+    const property = { enumerable: true, writable: true, configurable: true };
+    Object.defineProperty(object, key, { ...property, value });
+  }
 }
 
 /** Stands in for a `bigint` (an integer beyond 2^53) in JSON text; random, so no document holds it. */
@@ -96,8 +116,16 @@ const HTTP_METHODS = "get put post delete options head patch trace".split(" ");
 /** Whether `key` is one of {@link HTTP_METHODS}. */
 export const isHttpMethod = (key: string) => HTTP_METHODS.includes(key);
 
+/** Each reference decoded once: a large document holds each thousands of times. */
+const decoded = new Map<string, readonly string[] | undefined>();
+
 /** A local reference's pointer segments (RFC 6901: `#/a~1b/c` → `a/b`, `c`), or `undefined` if not local. */
-export function decodeRef(ref: string): string[] | undefined {
+export function decodeRef(ref: string): readonly string[] | undefined {
+  if (!decoded.has(ref)) decoded.set(ref, decode(ref));
+  return decoded.get(ref);
+}
+
+function decode(ref: string): string[] | undefined {
   if (!ref.startsWith("#")) return undefined;
   let fragment = ref.slice(1);
   try {

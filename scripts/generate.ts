@@ -71,36 +71,42 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
+    const { findStaleFiles, withLock, writeFiles } = await import("./write.js");
+    // What writes holds the lock from reading openapi.json on.
+    const locked = (work: () => Promise<number>) =>
+      args.check || args.dryRun ? work() : withLock(root, GENERATED_DIR, work);
     if (args.pull) {
       const { pull } = await import("./pull.js");
-      return await pull(root, args, { out, err });
+      return await locked(() => pull(root, args, { out, err }));
     }
     const { Formatter, emitGenerated } = await import("./emit.js");
-    const { findStaleFiles, writeFiles } = await import("./write.js");
-    // Prettier starts loading in its own process while this one works.
-    const formatter = new Formatter(root);
-    let files: Map<string, string>;
-    try {
-      files = await emitGenerated(await readCommitted(root), formatter);
-    } finally {
-      formatter.stop();
-    }
-    if (args.check) {
-      const stale = await findStaleFiles(root, files, GENERATED_DIR);
-      if (stale.length === 0)
-        out(`${GENERATED_DIR}/ is up to date with ${DOCUMENT_FILE}`);
-      else {
-        const list = stale.map((s) => `${s.path} (${s.reason})`).join(", ");
-        err(`stale: ${list}; run \`npm run generate\``);
+    return await locked(async () => {
+      // Prettier starts loading in its own process while this one works.
+      const formatter = new Formatter(root);
+      let files: Map<string, string>;
+      try {
+        const sources = await emitGenerated(await readCommitted(root));
+        files = await formatter.format(sources);
+      } finally {
+        formatter.stop();
       }
-      return stale.length === 0 ? 0 : 1;
-    }
-    const result = await writeFiles(root, files, GENERATED_DIR);
-    for (const path of result.written) out(`wrote ${path}`);
-    for (const path of result.removed) out(`removed ${path}`);
-    if (result.unchanged.length > 0)
-      out(`unchanged: ${result.unchanged.join(", ")}`);
-    return 0;
+      if (args.check) {
+        const stale = await findStaleFiles(root, files, GENERATED_DIR);
+        if (stale.length === 0)
+          out(`${GENERATED_DIR}/ is up to date with ${DOCUMENT_FILE}`);
+        else {
+          const list = stale.map((s) => `${s.path} (${s.reason})`).join(", ");
+          err(`stale: ${list}; run \`npm run generate\``);
+        }
+        return stale.length === 0 ? 0 : 1;
+      }
+      const result = await writeFiles(root, files, GENERATED_DIR);
+      for (const path of result.written) out(`wrote ${path}`);
+      for (const path of result.removed) out(`removed ${path}`);
+      if (result.unchanged.length > 0)
+        out(`unchanged: ${result.unchanged.join(", ")}`);
+      return 0;
+    });
   } catch (error) {
     if (error instanceof UsageError) err(`${error.message} (see --help)`);
     else if (error instanceof PipelineError) err(error.message);

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { alignWithPrevious } from "./align.js";
-import { diffDocuments } from "./diff.js";
+import { diffDocuments, type DocumentDiff } from "./diff.js";
 import {
   DOCUMENT_FILE,
   GENERATED_DIR,
@@ -24,7 +24,8 @@ import { UsageError, type Args, type Terminal } from "./generate.js";
 import { pruneDocument, unusableRefs } from "./prune.js";
 import { few, renderReport, type PullReport } from "./report.js";
 import { loadSource, parseDocument } from "./source.js";
-import { writeFileAtomically, type WriteResult } from "./write.js";
+import type { Formatter } from "./emit.js";
+import { writeFileAtomically, writeFiles, type WriteResult } from "./write.js";
 
 /** Exit code of a pull that breaks callers. */
 const EXIT_BREAKING = 3;
@@ -48,16 +49,6 @@ export async function pull(
   const loaded = await loadSource(source, { ...args, cwd: root });
   const previous = await readPrevious(root);
   const upstream = parseDocument(loaded.text, loaded.origin);
-  const warnings: string[] = [];
-  // What only matters where the kept operations reach it (pruning refuses
-  // that), and is tolerated elsewhere.
-  const unusable = unusableRefs(upstream, loaded.origin);
-  if (unusable.length > 0) {
-    const [s, more] = unusable.length === 1 ? ["", ""] : ["s", ", ..."];
-    warnings.push(
-      `${loaded.origin} has ${unusable.length} unusable $ref${s} (${unusable[0]}${more}), outside what the kept operations use: ignored`,
-    );
-  }
   // A kept operation that upstream dropped is the most breaking change
   // there is: reported (exit 3), rather than failing as if the pull had.
   const upstreamIds = idsOf(upstream);
@@ -74,29 +65,46 @@ export async function pull(
     if (!(error instanceof PipelineError)) throw error;
     throw new PipelineError(`${loaded.origin}: ${error.message}`);
   }
-  // Kept in the committed form where it means the same (see align.ts).
+  // Kept in the committed form where it means the same (align.ts).
   const next = previous.doc ? alignWithPrevious(previous.doc, pruned) : pruned;
-  warnings.push(...hints(args, config.operations, previousIds, upstreamIds));
-  if (previous.note !== undefined) warnings.push(previous.note);
-  for (const warning of warnings) terminal.err(`warning: ${warning}`);
-
-  const diff = diffDocuments(previous.doc, next);
-  const documentText = `${jsonText(next, 2)}\n`;
   const refused = removedUpstream.length > 0;
-  let files: WriteResult | undefined;
+  let formatter: Formatter | undefined;
+  let formatted: Promise<Map<string, string>> | undefined;
   if (!args.dryRun && !refused) {
     // The heavy modules (openapi-typescript loads the TypeScript compiler)
     // only once everything cheap has passed: failing is fast.
-    const { Formatter, emitGenerated } = await import("./emit.js");
-    const { writeFiles } = await import("./write.js");
-    const formatter = new Formatter(root);
-    try {
-      const outputs = await emitGenerated(next, formatter);
+    const emit = await import("./emit.js");
+    formatter = new emit.Formatter(root);
+    formatted = formatter.format(await emit.emitGenerated(next));
+    formatted.catch(() => undefined); // awaited below
+  }
+  let files: WriteResult | undefined;
+  let diff: DocumentDiff;
+  let documentText: string;
+  const warnings: string[] = [];
+  try {
+    // While prettier formats, in its own process: what is only reported.
+    // What only matters where the kept operations reach it (pruning refuses
+    // that), and is tolerated elsewhere.
+    const unusable = unusableRefs(upstream, loaded.origin);
+    if (unusable.length > 0) {
+      const [s, more] = unusable.length === 1 ? ["", ""] : ["s", ", ..."];
+      warnings.push(
+        `${loaded.origin} has ${unusable.length} unusable $ref${s} (${unusable[0]}${more}), outside what the kept operations use: ignored`,
+      );
+    }
+    warnings.push(...hints(args, config.operations, previousIds, upstreamIds));
+    if (previous.note !== undefined) warnings.push(previous.note);
+    for (const warning of warnings) terminal.err(`warning: ${warning}`);
+    diff = diffDocuments(previous.doc, next);
+    documentText = `${jsonText(next, 2)}\n`;
+    if (formatted !== undefined) {
+      const outputs = await formatted;
       outputs.set(DOCUMENT_FILE, documentText);
       files = await writeFiles(root, outputs, GENERATED_DIR);
-    } finally {
-      formatter.stop();
     }
+  } finally {
+    formatter?.stop();
   }
   const report: PullReport = {
     source: loaded.origin,
@@ -143,8 +151,8 @@ function idsOf(doc: OpenApiDocument): Set<string> {
 
 /**
  * Where the kept operations and `openapi.operations` part: a one-off
- * `--operations` that the next plain pull will undo, or a plain pull that
- * drops operations an earlier one kept.
+ * `--operations` that keeps more or fewer than it (the next plain pull
+ * undoes it), or a plain pull that drops operations an earlier one kept.
  */
 function hints(
   args: Args,
@@ -153,15 +161,36 @@ function hints(
   upstreamIds: ReadonlySet<string>,
 ): string[] {
   const where = '"openapi.operations" in package.json';
-  const kept =
-    args.operations ?? [...previousIds].filter((id) => upstreamIds.has(id));
-  const ids = kept.filter((id) => !configured.includes(id));
-  const [it, is] = ids.length === 1 ? ["it", "is"] : ["them", "are"];
-  if (ids.length === 0) return [];
+  const say = (ids: string[], text: (it: string, is: string) => string) => {
+    const [it, is] = ids.length === 1 ? ["it", "is"] : ["them", "are"];
+    return ids.length === 0 ? [] : [text(it ?? "", is ?? "")];
+  };
+  const { operations } = args;
+  if (operations === undefined) {
+    const ids = [...previousIds].filter(
+      (id) => upstreamIds.has(id) && !configured.includes(id),
+    );
+    return say(
+      ids,
+      (it, is) =>
+        `${few(ids)} ${is} in ${DOCUMENT_FILE} but not in ${where} (kept by an earlier --operations?), so this pull removes ${it}; list ${it} there to keep ${it}`,
+    );
+  }
+  const more = operations.filter((id) => !configured.includes(id));
+  const fewer = configured.filter(
+    (id) => !operations.includes(id) && previousIds.has(id),
+  );
   return [
-    args.operations === undefined
-      ? `${few(ids)} ${is} in ${DOCUMENT_FILE} but not in ${where} (kept by an earlier --operations?), so this pull removes ${it}; list ${it} there to keep ${it}`
-      : `--operations keeps ${few(ids)}, which ${where} does not list: a pull without --operations will remove ${it}; add ${it} there to keep ${it}`,
+    ...say(
+      more,
+      (it) =>
+        `--operations keeps ${few(more)}, which ${where} does not list: a pull without --operations will remove ${it}; add ${it} there to keep ${it}`,
+    ),
+    ...say(
+      fewer,
+      (it) =>
+        `--operations leaves out ${few(fewer)}, which ${where} lists: this pull removes ${it} from ${DOCUMENT_FILE}, and a pull without --operations will add ${it} back`,
+    ),
   ];
 }
 

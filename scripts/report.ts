@@ -4,6 +4,7 @@
  * print (Markdown stays within 65,536 characters, saying so). Pure.
  */
 import type { DocumentDiff } from "./diff.js";
+import { printable } from "./document.js";
 import type { Change, Level } from "./rules.js";
 import { formatBytes } from "./source.js";
 import type { WriteResult } from "./write.js";
@@ -89,11 +90,10 @@ function tally(changes: readonly Change[]): string {
   return `${breaking} breaking, ${other} other, ${docs} documentation`;
 }
 
-/** What a change reaches: `agent_stop, agent_status`, or the document. */
-function reach(change: Change): string {
-  return change.operations.length > 0
-    ? change.operations.join(", ")
-    : "document";
+/** What a change reaches: `agent_stop, agent_status` (the first `max`, then how many more), or the document. */
+function reach(change: Change, show = (name: string) => name, max = 10) {
+  const { operations } = change;
+  return operations.length > 0 ? few(operations.map(show), max) : "document";
 }
 
 function versions(diff: DocumentDiff): string {
@@ -142,7 +142,7 @@ function text(report: PullReport): string {
     if (report.files.unchanged.length > 0)
       lines.push(`unchanged: ${report.files.unchanged.join(", ")}`);
   }
-  return `${lines.join("\n")}\n`;
+  return `${lines.map(printable).join("\n")}\n`;
 }
 
 /** The body of the pull request the scheduled workflow keeps, within {@link MARKDOWN_LIMIT}. */
@@ -173,6 +173,22 @@ function markdown(report: PullReport): string {
     );
   // Room for the line saying what was left out, should anything be.
   let room = MARKDOWN_LIMIT - length(head) - length(tail) - 400;
+  // Within 1,000 characters (the message gives way), naming up to `names`
+  // of the operations it reaches: as many as let every breaking change show.
+  const line = (change: Change, names: number) => {
+    const { rule, typeScriptOnly, operations: ops } = change;
+    const many = names === 0 && ops.length > 1;
+    const reached = many
+      ? `${ops.length} operations`
+      : reach(change, code, names || 1);
+    const after = ` (\`${rule}\`${typeScriptOnly ? ", TypeScript" : ""}; ${reached})`;
+    const message = escape(shorten(change.message, 998 - after.length));
+    return shorten(`- ${message}${after}`, 1000);
+  };
+  const breakingChanges = diff.changes.filter((c) => c.level === "breaking");
+  const fits = (names: number) =>
+    length(breakingChanges.map((c) => line(c, names))) < room - 100;
+  const names = [10, 3, 1].find(fits) ?? 0;
   const body: string[] = [];
   const shown = new Set<Change>();
   for (const [level, title] of SECTIONS) {
@@ -183,12 +199,10 @@ function markdown(report: PullReport): string {
     if (room < 0) break;
     body.push(...heading);
     for (const change of changes) {
-      const stricter = change.typeScriptOnly ? ", TypeScript" : "";
-      const operations = reach(change).split(", ").map(code).join(", ");
-      const line = `- ${escape(shorten(change.message, 1000))} (\`${change.rule}\`${stricter}; ${operations})`;
-      room -= line.length + 1;
+      const text = line(change, names);
+      room -= text.length + 1;
       if (room < 0) break;
-      body.push(line);
+      body.push(text);
       shown.add(change);
     }
   }
@@ -199,7 +213,7 @@ function markdown(report: PullReport): string {
       `…and ${left.length} more (${tally(left)}) not shown, to stay within GitHub's ${MARKDOWN_LIMIT} characters: \`--report-format json\` lists every change.`,
     );
   if (diff.changes.length === 0) body.push("", "No changes.");
-  return `${[...head, ...body, ...tail].join("\n")}\n`;
+  return `${[...head, ...body, ...tail].map(printable).join("\n")}\n`;
 }
 
 /** A list as printed: its first ten, then how many more (the JSON report has them all). */
@@ -218,9 +232,11 @@ function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Text with the characters Markdown would read as markup escaped. */
+/** Text with the characters Markdown would read as markup escaped, and no `@name` mentioning anyone. */
 function escape(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`);
+  return text
+    .replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`)
+    .replace(/@(?=\w)/g, "@\u200b");
 }
 
 /** A code span that holds any text (backticks inside are fenced by a longer run). */

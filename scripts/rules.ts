@@ -5,6 +5,7 @@
  * not expect, or loses what it relies on); `stricter`: stricter than oasdiff,
  * for TypeScript's sake. Then the judgement: facts become changes, each once.
  */
+import { printable } from "./document.js";
 
 /** What a change means for callers, most severe first. */
 export type Level = "breaking" | "non-breaking" | "documentation";
@@ -70,6 +71,7 @@ export const RULES = {
   "default-changed": { request: B, response: N, text: "%s" },
   "default-added": { request: N, response: N, text: "%s" },
   "property-removed": { request: B, response: B, text: "removed", stricter: "request" },
+  "optional-property-removed": { request: B, response: B, text: "removed (it was optional)", stricter: "both" },
   "property-added": { request: N, response: N, text: "added, optional" },
   "property-added-required": { request: B, response: N, text: "added, required" },
   "property-became-required": { request: B, response: N, text: "became required" },
@@ -153,8 +155,8 @@ export function judge(facts: readonly Fact[]): Change[] {
     changes.push({
       rule: first.rule,
       level,
-      location: first.location,
-      message: line.replace(/\r?\n/g, "\\n"),
+      location: printable(first.location),
+      message: printable(line),
       directions,
       operations: [...new Set(group.flatMap((f) => f.operations))].sort(),
       typeScriptOnly:

@@ -102,8 +102,9 @@ export class SchemaWalk {
       this.visited.add(key);
     }
     if (!this.firstVisit(A, B, site.direction) || ctx.same(A, B)) return;
-    const va = flatten(ctx.old, A);
-    const vb = flatten(ctx.now, B);
+    // From `a` and `b` as written: a lone `$ref` keeps its component's name.
+    const va = flatten(ctx.old, a);
+    const vb = flatten(ctx.now, b);
     const [ta, tb] = [typesOf(va), typesOf(vb)];
     const lost = [...ta].filter((type) => !accepts(tb, type));
     const gained = [...tb].filter((type) => !accepts(ta, type));
@@ -153,7 +154,10 @@ export class SchemaWalk {
     for (const [name, a] of pa) {
       const here = deeper(site, name);
       const b = pb.get(name);
-      if (b === undefined) ctx.fact("property-removed", here);
+      const gone = ra.has(name)
+        ? "property-removed"
+        : "optional-property-removed";
+      if (b === undefined) ctx.fact(gone, here);
       if (b === undefined) continue;
       if (!ra.has(name) && rb.has(name))
         ctx.fact("property-became-required", here);
@@ -193,20 +197,7 @@ export class SchemaWalk {
     const request = site.direction === "request";
     const [sources, targets] = request ? [oa, ob] : [ob, oa];
     const unions: [JsonObject, JsonObject] = request ? [A, B] : [B, A];
-    const pairs: [Variant, Variant][] = [];
-    const lone: Variant[] = [];
-    for (const source of sources) {
-      const target = this.match(source, targets, unions);
-      if (target === undefined) lone.push(source);
-      else pairs.push([source, target]);
-    }
-    const spare = targets.filter((t) => !pairs.some(([, p]) => p === t));
-    // The only one left on each side, not two components: one member, changed.
-    const [s, t] = [lone[0], spare[0]];
-    if (s && t && lone.length + spare.length === 2 && !(s.key && t.key)) {
-      pairs.push([s, t]);
-      lone.length = spare.length = 0;
-    }
+    const { pairs, lone, spare } = this.pair(sources, targets, unions);
     const [gone, extra] = request
       ? (["member-removed", "member-added"] as const)
       : (["member-added", "member-removed"] as const);
@@ -215,7 +206,8 @@ export class SchemaWalk {
     for (const pair of pairs) {
       const [x, y] = request ? pair : [pair[1], pair[0]];
       const member = deeper(site, y.label || x.label);
-      if (x.schema === A || y.schema === B) this.structure(x, y, member);
+      // Both whole (an object that was and is one): else the same pair again.
+      if (x.schema === A && y.schema === B) this.structure(x, y, member);
       else this.tasks.push([x.raw, y.raw, member]);
     }
     if (!request) return;
@@ -229,28 +221,51 @@ export class SchemaWalk {
     }
   }
 
-  /** `source`'s counterpart: the same component, discriminator value, or closest structure. */
-  private match(
-    source: Variant,
+  /**
+   * Each source member's counterpart among the targets, one-to-one, best
+   * pairs first: the same component, then the same discriminator value, then
+   * the closest structure (ties: the closer position); a target that is not
+   * a union pairs with every source like it. The only one left on each side,
+   * not two components, is one member changed.
+   */
+  private pair(
+    sources: Variant[],
     targets: Variant[],
     [from, to]: [JsonObject, JsonObject],
-  ) {
+  ): { pairs: [Variant, Variant][]; lone: Variant[]; spare: Variant[] } {
     const { ctx } = this;
-    const named = (t: Variant) =>
-      ctx.sameComponent(source.key, t.key) ??
-      ctx.sameComponent(t.key, source.key);
-    const value = discriminatorValue(from, source);
-    const byValue = (t: Variant) =>
-      value !== undefined && discriminatorValue(to, t) === value;
-    let best = targets.find(named) ?? targets.find(byValue);
-    let bestScore = 0;
-    for (const target of best === undefined ? targets : []) {
-      if (source.key !== undefined && target.key !== undefined) continue;
-      if (isArray(source) !== isArray(target)) continue;
-      const score = similarity(source, target);
-      if (score > bestScore) [best, bestScore] = [target, score];
+    const score = (s: Variant, t: Variant) => {
+      if (ctx.sameComponent(s.key, t.key) ?? ctx.sameComponent(t.key, s.key))
+        return 3;
+      const [v, w] = [discriminatorValue(from, s), discriminatorValue(to, t)];
+      if (v !== undefined && w !== undefined) return v === w ? 2 : 0;
+      if ((s.key && t.key) || isArray(s) !== isArray(t)) return 0;
+      return similarity(s.schema, t.schema);
+    };
+    const candidates: [number, number, number][] = [];
+    for (const [i, s] of sources.entries())
+      for (const [j, t] of targets.entries()) {
+        const value = score(s, t);
+        if (value > 0) candidates.push([value, i, j]);
+      }
+    candidates.sort(
+      (x, y) => y[0] - x[0] || Math.abs(x[1] - x[2]) - Math.abs(y[1] - y[2]),
+    );
+    const pairs: [Variant, Variant][] = [];
+    const [used, taken] = [new Set<number>(), new Set<number>()];
+    for (const [, i, j] of candidates) {
+      // A whole schema that became a union: each member is a form of it.
+      if (used.has(i) || (taken.has(j) && targets[j]?.schema !== to)) continue;
+      [used.add(i), taken.add(j)];
+      pairs.push([sources[i] as Variant, targets[j] as Variant]);
     }
-    return best;
+    const lone = sources.filter((_, i) => !used.has(i));
+    const spare = targets.filter((_, j) => !taken.has(j));
+    const [s, t] = [lone[0], spare[0]];
+    const one = s && t && lone.length + spare.length === 2;
+    if (one && !(s.key && t.key) && isArray(s) === isArray(t))
+      return { pairs: [...pairs, [s, t]], lone: [], spare: [] };
+    return { pairs, lone, spare };
   }
 
   /** Whether every value valid for the old object `x` is valid for the new `y` (first level). */
@@ -321,14 +336,21 @@ function discriminatorValue(union: JsonObject, member: Variant) {
     : undefined;
 }
 
-/** How alike two object members are (0 to 1): shared property names, counting double those written the same. */
-function similarity(x: Variant, y: Variant): number {
-  if (isArray(x)) return 1;
-  const px = propertiesOf({}, x.schema);
-  const py = propertiesOf({}, y.schema);
-  const names = new Set([...px.keys(), ...py.keys()]);
+/**
+ * How alike two members are (0 to 1): arrays by their items; objects by
+ * shared property names, counting double those written the same; others
+ * (and objects without properties) by their `type`; references by name.
+ */
+function similarity(x: unknown, y: unknown): number {
+  const [a, b] = [recordOf(x), recordOf(y)];
+  if ("$ref" in a || "$ref" in b) return a["$ref"] === b["$ref"] ? 1 : 0;
+  if ("items" in a || "items" in b) return similarity(a["items"], b["items"]);
+  const [pa, pb] = [propertiesOf({}, a), propertiesOf({}, b)];
+  const names = new Set([...pa.keys(), ...pb.keys()]);
+  if (names.size === 0)
+    return sameJson(a["type"], b["type"], undefined, "type") ? 1 : 0;
   let score = 0;
-  for (const [name, schema] of px)
-    if (py.has(name)) score += sameJson(schema, py.get(name)) ? 2 : 1;
-  return names.size === 0 ? 1 : score / (2 * names.size);
+  for (const [name, schema] of pa)
+    if (pb.has(name)) score += sameJson(schema, pb.get(name)) ? 2 : 1;
+  return score / (2 * names.size);
 }

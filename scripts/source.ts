@@ -26,7 +26,8 @@ export interface LoadOptions {
 /**
  * The text of an `http(s)://` URL, a `file://` URL or a path (from `cwd`), and
  * its `origin` as messages show it. A URL's credentials are sent as
- * `Authorization: Basic` (fetch refuses a URL holding them), never shown.
+ * `Authorization: Basic` (fetch refuses a URL holding them), never shown,
+ * nor is its query.
  *
  * @throws PipelineError when it cannot be read, answers non-2xx, takes longer
  *   than `timeoutMs` or is larger than `maxBytes`.
@@ -38,7 +39,7 @@ export async function loadSource(
   if (/^https?:\/\//i.test(source)) return loadUrl(source, options);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source))
     throw new PipelineError(
-      `unsupported source ${source}: use an http(s) URL or a file path`,
+      `unsupported source ${shown(source)}: use an http(s) URL or a file path`,
     );
   const path = /^file:/i.test(source)
     ? fileURLToPath(source)
@@ -65,6 +66,19 @@ export function formatBytes(bytes: number): string {
   return mb < 1 ? `${bytes} bytes` : `${bytes} bytes (${+mb.toFixed(1)} MB)`;
 }
 
+/**
+ * A URL as messages and reports show it: without credentials, and `?…` for
+ * its query (a token may be there); a text no URL: its scheme only.
+ */
+function shown(source: string): string {
+  try {
+    const { protocol, host, pathname, search } = new URL(source);
+    return `${protocol}//${host}${pathname}${search ? "?…" : ""}`;
+  } catch {
+    return `${source.split(":")[0]}://…`;
+  }
+}
+
 async function loadUrl(source: string, options: LoadOptions) {
   let url: URL;
   try {
@@ -73,14 +87,21 @@ async function loadUrl(source: string, options: LoadOptions) {
     // The text as given may hold a password: only what kind of source it was.
     throw new PipelineError("invalid URL given as the source");
   }
+  const origin = shown(source);
   const accept = "application/json, application/yaml;q=0.9, */*;q=0.5";
   const headers: Record<string, string> = { accept };
   if (url.username !== "" || url.password !== "") {
-    const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    let user: string;
+    try {
+      user = [url.username, url.password].map(decodeURIComponent).join(":");
+    } catch {
+      throw new PipelineError(
+        `the credentials in the source URL ${origin} are not valid percent-encoding (write % as %25)`,
+      );
+    }
     headers["authorization"] = `Basic ${Buffer.from(user).toString("base64")}`;
     url.username = url.password = "";
   }
-  const origin = url.href;
   // One controller for the whole exchange: the timeout also covers a server
   // that accepts the connection and never answers, or stalls mid-body.
   const controller = new AbortController();

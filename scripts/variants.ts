@@ -114,7 +114,8 @@ function typesOfSchema(doc: OpenApiDocument, schema: JsonObject): string[] {
   return types.length === 0 ? [ANY] : types;
 }
 
-function jsonType(value: unknown): string {
+/** The JSON type of a value (`integer` for a whole number). */
+export function jsonType(value: unknown): string {
   if (value === null || Array.isArray(value)) return value ? "array" : "null";
   if (typeof value === "bigint" || Number.isInteger(value)) return "integer";
   return typeof value === "object" ? "object" : typeof value;

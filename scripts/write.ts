@@ -42,66 +42,88 @@ export async function findStaleFiles(
 }
 
 /**
+ * Runs `work` holding the lock of the project in `root`, which keeps two
+ * runs apart from reading openapi.json to writing what it gives (a dead
+ * run's lock is taken over). First, the temporary files a run killed
+ * between its renames left in `root` and `ownedDir` are removed.
+ *
+ * @throws PipelineError naming the live run holding the lock.
+ */
+export async function withLock<T>(
+  root: string,
+  ownedDir: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const lock = join(root, LOCK_FILE);
+  await takeLock(lock, root);
+  try {
+    for (const dir of [root, join(root, ownedDir)])
+      for (const name of await readdir(dir).catch(() => [])) {
+        const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1];
+        if (pid !== undefined && !isAlive(Number(pid)))
+          await unlink(join(dir, name)).catch(() => undefined);
+      }
+    return await work();
+  } finally {
+    await unlink(lock).catch(() => undefined);
+  }
+}
+
+/**
  * Writes the changed `files` under `root`, each to a temporary file beside it,
  * then renames them all into place (atomic within a directory), openapi.json
  * last; a failed rename puts back those replaced. Removes other files from
- * `ownedDir`. A lock keeps two runs apart (a dead run's lock is taken over).
+ * `ownedDir`. Called {@link withLock}.
  *
- * @throws PipelineError naming the file that failed, or the run holding the lock.
+ * @throws PipelineError naming the file that failed.
  */
 export async function writeFiles(
   root: string,
   files: ReadonlyMap<string, string>,
   ownedDir: string,
 ): Promise<WriteResult> {
-  const lock = join(root, LOCK_FILE);
-  await takeLock(lock, root);
+  const { stale, previous } = await compare(root, files, ownedDir);
+  const extra = stale.filter((s) => s.reason === "extra").map((s) => s.path);
+  const changed = [...previous.keys()].sort(
+    (a, b) => Number(b.startsWith(ownedDir)) - Number(a.startsWith(ownedDir)),
+  );
+  const temporary: string[] = [];
   try {
-    const { stale, previous } = await compare(root, files, ownedDir);
-    const extra = stale.filter((s) => s.reason === "extra").map((s) => s.path);
-    const changed = [...previous.keys()].sort(
-      (a, b) => Number(b.startsWith(ownedDir)) - Number(a.startsWith(ownedDir)),
-    );
-    const temporary: string[] = [];
-    try {
-      for (const path of changed) {
-        await mkdir(dirname(join(root, path)), { recursive: true });
-        temporary.push(temporaryName(join(root, path)));
-        await writeFile(temporary.at(-1) ?? "", files.get(path) ?? "");
-      }
-    } catch (error) {
-      await removeAll(temporary);
-      const path = changed[temporary.length - 1] ?? root;
-      throw new PipelineError(`cannot write ${path}: ${describeError(error)}`);
+    for (const path of changed) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      temporary.push(temporaryName(join(root, path)));
+      await writeFile(temporary.at(-1) ?? "", files.get(path) ?? "");
     }
-    for (const [index, path] of changed.entries()) {
-      try {
-        await rename(temporary[index] ?? "", join(root, path));
-      } catch (error) {
-        await removeAll(temporary.slice(index));
-        // Put back the files already replaced: nothing is left half-updated.
-        for (const done of changed.slice(0, index)) {
-          const [target, before] = [join(root, done), previous.get(done)];
-          const undo =
-            before === undefined ? unlink(target) : writeFile(target, before);
-          await undo.catch(() => undefined);
-        }
-        throw new PipelineError(
-          `cannot replace ${path}: ${describeError(error)}`,
-        );
-      }
-    }
-    for (const path of extra) {
-      await unlink(join(root, path)).catch((error: unknown) => {
-        const why = describeError(error);
-        throw new PipelineError(`cannot remove ${path}: ${why}`);
-      });
-    }
-    const unchanged = [...files.keys()].filter((path) => !previous.has(path));
-    return { written: changed, unchanged, removed: extra };
-  } finally {
-    await unlink(lock).catch(() => undefined);
+  } catch (error) {
+    await removeAll(temporary);
+    const path = changed[temporary.length - 1] ?? root;
+    throw new PipelineError(`cannot write ${path}: ${describeError(error)}`);
   }
+  for (const [index, path] of changed.entries()) {
+    try {
+      await rename(temporary[index] ?? "", join(root, path));
+    } catch (error) {
+      await removeAll(temporary.slice(index));
+      // Put back the files already replaced: nothing is left half-updated.
+      for (const done of changed.slice(0, index)) {
+        const [target, before] = [join(root, done), previous.get(done)];
+        const undo =
+          before === undefined ? unlink(target) : writeFile(target, before);
+        await undo.catch(() => undefined);
+      }
+      throw new PipelineError(
+        `cannot replace ${path}: ${describeError(error)}`,
+      );
+    }
+  }
+  for (const path of extra) {
+    await unlink(join(root, path)).catch((error: unknown) => {
+      const why = describeError(error);
+      throw new PipelineError(`cannot remove ${path}: ${why}`);
+    });
+  }
+  const unchanged = [...files.keys()].filter((path) => !previous.has(path));
+  return { written: changed, unchanged, removed: extra };
 }
 
 /** Writes a report (its directory created) through a temporary file renamed into place. */

@@ -117,4 +117,82 @@ describe("ANSWER_SHAPES", () => {
       text: { schema: null, required: {} },
     });
   });
+
+  test("an answer through allOf, a union of objects, a JSON media type with parameters or +json: the fields each form requires", () => {
+    // Before: each of these became `required: {}` (no check at all), an
+    // anyOf [$ref Mode, null] lost its values, and an object const became
+    // enum [{...}] (which no answer's field is, compared by identity).
+    const schemas = {
+      Base: {
+        type: "object",
+        required: ["id", "mode"],
+        properties: {
+          id: { type: "string" },
+          mode: { anyOf: [ref("Mode"), { type: "null" }] },
+        },
+      },
+      Mode: { type: "string", enum: ["fast", "slow"] },
+      Agent: {
+        allOf: [
+          ref("Base"),
+          {
+            type: "object",
+            required: ["task", "meta"],
+            properties: {
+              task: { type: "string" },
+              meta: { const: { v: 1 } },
+            },
+          },
+        ],
+      },
+      Legacy: {
+        type: "object",
+        required: ["id", "task", "mode"],
+        properties: {
+          id: { type: "integer" },
+          task: { type: "string" },
+          mode: { type: "string" },
+        },
+      },
+    };
+    const withMedia = (type: string) => ({
+      "200": {
+        description: "ok",
+        content: { [type]: { schema: ref("Agent") } },
+      },
+    });
+    const agent = {
+      schema: "Agent",
+      required: {
+        id: { types: ["string"] },
+        meta: { types: ["object"] },
+        mode: { enum: ["fast", "slow", null] },
+        task: { types: ["string"] },
+      },
+    };
+    expect(
+      shapes(schemas, {
+        inherited: { "200": json(ref("Agent")) },
+        charset: withMedia("application/json; charset=utf-8"),
+        vendor: withMedia("application/vnd.notte+json"),
+        union: {
+          "200": json({
+            oneOf: [ref("Agent"), ref("Legacy"), { type: "null" }],
+          }),
+        },
+      }),
+    ).toEqual({
+      charset: agent,
+      inherited: agent,
+      union: {
+        schema: null,
+        required: {
+          id: { types: ["integer", "string"] },
+          mode: { types: ["null", "string"] },
+          task: { types: ["string"] },
+        },
+      },
+      vendor: agent,
+    });
+  });
 });

@@ -19,6 +19,7 @@ let project: Project;
 let before: Map<string, string>;
 let server: Awaited<ReturnType<typeof startServer>>;
 let inputs: string;
+let loads = 0;
 const miniJson = await readFile(join(fixtures, "notte-mini.json"), "utf8");
 
 beforeAll(async () => {
@@ -41,6 +42,10 @@ beforeAll(async () => {
         response.end(
           "<!doctype html>\n<html><head><title>Sign in</title></head></html>",
         );
+        return;
+      case "/counted.json":
+        loads += 1;
+        response.end(miniJson);
         return;
       case "/hang.json":
         return; // never answers
@@ -234,6 +239,38 @@ describe("a failing pull changes nothing and says why in one line", () => {
       1,
       `${file}: unknown operationIds "agent_stopp" (did you mean "agent_stop"?), "nope": not found in the document's 4 operations`,
     );
+    await expectUnchanged();
+  });
+
+  test("while another live run holds the lock, a pull reads nothing: not the source, not openapi.json", async () => {
+    // Before: the lock covered only the writing: two pulls at once both read
+    // openapi.json, and the second wrote its files over the first's while
+    // reporting "semver none".
+    const lock = join(project.dir, ".generate.lock");
+    await writeFile(lock, `${process.pid}\n`);
+    try {
+      const result = await project.run([
+        "--pull",
+        `${server.base}/counted.json`,
+      ]);
+      expectOneLineFailure(
+        result,
+        1,
+        `another generate run (pid ${process.pid}) is writing ${project.dir}; nothing written (remove .generate.lock if it is stale)`,
+      );
+      expect(loads).toBe(0);
+      // A dry run writes nothing: it needs no lock.
+      const dry = await project.run([
+        "--pull",
+        `${server.base}/counted.json`,
+        "--dry-run",
+      ]);
+      expect(dry.stderr).not.toContain("another generate run");
+      expect(dry.stdout).toContain("dry run: nothing written");
+      expect(loads).toBe(1);
+    } finally {
+      await rm(lock);
+    }
     await expectUnchanged();
   });
 

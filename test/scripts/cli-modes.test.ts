@@ -183,7 +183,7 @@ describe("npm run generate -- --pull", () => {
     expect(breaking.stdout).toContain(
       "Breaking changes:\n" +
         '  - AgentStatus: value "closed" removed [agent_status, agent_stop]\n' +
-        "  - AgentStatusResponse.answer: removed [agent_status, agent_stop]\n" +
+        "  - AgentStatusResponse.answer: removed (it was optional) [agent_status, agent_stop]\n" +
         "Documentation changes:\n" +
         '  - info: version changed from "9.9.9" to "9.9.10" [document]\n',
     );

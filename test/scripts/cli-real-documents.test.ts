@@ -94,7 +94,9 @@ function differences(before: Doc, after: Doc): string[] {
     const [rx, ry] = [new Set(x.required ?? []), new Set(y.required ?? [])];
     for (const p of Object.keys(px)) {
       if (!Object.hasOwn(py, p))
-        found.push(`property-removed ${name}${step(p)}`);
+        found.push(
+          `${rx.has(p) ? "" : "optional-"}property-removed ${name}${step(p)}`,
+        );
       else if (!rx.has(p) && ry.has(p))
         found.push(`property-became-required ${name}${step(p)}`);
       else if (rx.has(p) && !ry.has(p))

@@ -171,16 +171,16 @@ describe("--pull --dry-run: one verdict per kind of change, nothing written", ()
       [
         "agent_stop[response 200 application/json].oneOf[0].task: removed",
         ...[
-          "agent_id",
-          "answer",
-          "closed_at",
-          "created_at",
-          "saved",
-          "session_id",
-          "status",
+          ["agent_id", ""],
+          ["answer", " (it was optional)"],
+          ["closed_at", " (it was optional)"],
+          ["created_at", ""],
+          ["saved", " (it was optional)"],
+          ["session_id", ""],
+          ["status", ""],
         ].map(
-          (name) =>
-            `agent_stop[response 200 application/json].oneOf[1].${name}: removed`,
+          ([name, optional]) =>
+            `agent_stop[response 200 application/json].oneOf[1].${name}: removed${optional}`,
         ),
       ],
     ],
@@ -495,6 +495,23 @@ describe("where the kept operations and openapi.operations part", () => {
     } finally {
       await configure(KEPT);
     }
+  }, 60_000);
+
+  test("a one-off --operations that keeps fewer than openapi.operations says so", async () => {
+    // Before: agent_status was reported removed (breaking, exit 3) without
+    // a word of openapi.operations.
+    const path = await variant("plain", () => undefined);
+    const narrower = await project.run([
+      "--pull",
+      path,
+      "--operations",
+      "agent_stop,agent_start",
+      "--dry-run",
+    ]);
+    expect(narrower.code).toBe(3);
+    expect(narrower.stderr).toContain(
+      'generate: warning: --operations leaves out agent_status, which "openapi.operations" in package.json lists: this pull removes it from openapi.json, and a pull without --operations will add it back\n',
+    );
   }, 60_000);
 });
 

@@ -183,8 +183,22 @@ describe("breaking changes, one rule at a time", () => {
 
   test("a response property removed, or no longer required", () => {
     expect(
-      breaking((doc) => delete schemas(doc).Status.properties.answer),
-    ).toEqual(["Status.answer: removed"]);
+      breaking((doc) => delete schemas(doc).Status.properties.agent_id),
+    ).toEqual(["Status.agent_id: removed"]);
+    // Optional, it breaks TypeScript code reading it (oasdiff: a warning).
+    expect(
+      diff(
+        makeDoc(),
+        makeDoc((doc) => delete schemas(doc).Status.properties.answer),
+      ),
+    ).toMatchObject([
+      {
+        rule: "optional-property-removed",
+        level: "breaking",
+        message: "Status.answer: removed (it was optional)",
+        typeScriptOnly: true,
+      },
+    ]);
     expect(
       breaking((doc) => (schemas(doc).Status.required = ["agent_id"])),
     ).toEqual(["Status.status: no longer required (may be missing)"]);
@@ -324,7 +338,145 @@ describe("breaking changes, one rule at a time", () => {
   test("changes inside recursive schemas are found, once", () => {
     expect(
       breaking((doc) => delete schemas(doc).Status.properties.count),
-    ).toEqual(["Status.count: removed"]);
+    ).toEqual(["Status.count: removed (it was optional)"]);
+  });
+});
+
+describe("components of every section, the operations' text unchanged", () => {
+  /**
+   * An operation made of references only: to a parameter, a request body
+   * and a response component, the response's header to a header component.
+   */
+  const referencing = (): Doc => ({
+    openapi: "3.1.0",
+    info: { title: "Parts", version: "1" },
+    paths: {
+      "/jobs/{id}": {
+        post: {
+          operationId: "run",
+          parameters: [
+            { $ref: "#/components/parameters/Id" },
+            { $ref: "#/components/parameters/Limit" },
+          ],
+          requestBody: { $ref: "#/components/requestBodies/Job" },
+          responses: { "200": { $ref: "#/components/responses/Done" } },
+        },
+      },
+    },
+    components: {
+      parameters: {
+        Id: {
+          name: "id",
+          in: "path",
+          required: true,
+          schema: { type: "string" },
+        },
+        Limit: { name: "limit", in: "query", schema: { type: "integer" } },
+      },
+      requestBodies: {
+        Job: {
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                properties: { step: { type: "string" } },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        Done: {
+          description: "done",
+          headers: {
+            "X-Quota": { $ref: "#/components/headers/Quota" },
+            "X-Trace": { required: true, schema: { type: "string" } },
+          },
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["id"],
+                properties: { id: { type: "string" } },
+              },
+            },
+          },
+        },
+      },
+      headers: { Quota: { required: true, schema: { type: "integer" } } },
+    },
+  });
+
+  /**
+   * The breaking messages when `change` edits the components only: the new
+   * document shares its paths with the previous one, as the document a pull
+   * aligns with the committed one does (the same objects where the text is
+   * the same).
+   */
+  const pulled = (change: (components: Doc) => void): string[] => {
+    const before = referencing();
+    const components = structuredClone(before.components);
+    change(components);
+    return verdict(before, { ...before, components }).map(([, m]) => m);
+  };
+
+  test("a change inside a parameter, request body, response or header component is reported at it", () => {
+    // Before: none of these was reported ("0 breaking, semver none"): the
+    // operation's text was the same object on both sides, so it was skipped.
+    expect(pulled((c) => (c.parameters.Limit.required = true))).toEqual([
+      "parameters.Limit: became required",
+    ]);
+    expect(
+      pulled((c) => (c.parameters.Limit.schema = { type: "string" })),
+    ).toEqual(["parameters.Limit: no longer accepts integer"]);
+    expect(pulled((c) => (c.requestBodies.Job.required = true))).toEqual([
+      "requestBodies.Job: became required",
+    ]);
+    expect(pulled((c) => delete c.responses.Done.headers["X-Trace"])).toEqual([
+      "responses.Done[header x-trace]: removed (it was required)",
+    ]);
+    expect(
+      pulled((c) => {
+        const schema = c.responses.Done.content["application/json"].schema;
+        schema.properties = {};
+        schema.required = [];
+      }),
+    ).toEqual(["responses.Done[application/json].id: removed"]);
+    expect(pulled((c) => (c.headers.Quota.required = false))).toEqual([
+      "headers.Quota: no longer always sent (may be missing)",
+    ]);
+    expect(
+      pulled(
+        (c) =>
+          (c.responses.Done.content = {
+            "text/plain": { schema: { type: "string" } },
+          }),
+      ),
+    ).toEqual(["responses.Done: media type application/json removed"]);
+  });
+
+  test("a component no comparison goes into (a header of an encoding) is compared on its own", () => {
+    // Before: only schemas were; this change was lost.
+    const withEncoding = (required: boolean): Doc => {
+      const doc = referencing();
+      doc.components.requestBodies.Job.content["application/json"].encoding = {
+        step: { headers: { "X-Part": { $ref: "#/components/headers/Part" } } },
+      };
+      doc.components.headers.Part = { required, schema: { type: "string" } };
+      return doc;
+    };
+    expect(
+      diff(withEncoding(false), withEncoding(true)).map((c) => c.message),
+    ).toEqual(["headers.Part: now always sent"]);
+  });
+
+  test("each reaches the operation using it", () => {
+    const before = referencing();
+    const components = structuredClone(before.components);
+    components.parameters.Limit.required = true;
+    expect(diff(before, { ...before, components })).toMatchObject([
+      { location: "parameters.Limit", operations: ["run"] },
+    ]);
   });
 });
 
@@ -396,6 +548,112 @@ describe("unions: members matched by what they are, never by position", () => {
       const after = makeDoc((doc) => (body(doc).schema = { oneOf: b }));
       expect(diff(before, after)).toEqual([]);
     }
+  });
+
+  /** Two components with a property in common, `Cat {name, meow}` and `Dog {name, bark}`, and `body`/`response` set by `place`. */
+  const pets =
+    (place: (doc: Doc) => Doc, schema: unknown) =>
+    (doc: Doc): void => {
+      const pet = (own: string): Doc => ({
+        type: "object",
+        required: ["name", own],
+        properties: { name: { type: "string" }, [own]: { type: "boolean" } },
+      });
+      Object.assign(schemas(doc), { Cat: pet("meow"), Dog: pet("bark") });
+      place(doc).schema = schema;
+    };
+  const cat = { $ref: "#/components/schemas/Cat" };
+  const dog = { $ref: "#/components/schemas/Dog" };
+
+  test("a lone $ref keeps its name against a union: a response that may now be another component", () => {
+    // Before: the lone Cat, read without its name, was compared with Dog
+    // structure by structure: "oneOf[1].meow: removed", not the new member.
+    expect(
+      verdict(
+        makeDoc(pets(response, cat)),
+        makeDoc(pets(response, { oneOf: [cat, dog] })),
+      ),
+    ).toEqual([
+      ["member-added", "stop[response 200 application/json]: may now be Dog"],
+    ]);
+    expect(
+      verdict(
+        makeDoc(pets(body, { oneOf: [cat, dog] })),
+        makeDoc(pets(body, cat)),
+      ),
+    ).toEqual([
+      [
+        "member-removed",
+        "stop[request application/json]: no longer accepts Dog",
+      ],
+    ]);
+  });
+
+  test("members pair one to one: a new member like an old one is still a new member", () => {
+    // Before: the new member was paired with the old one it resembled (too),
+    // and a response that may now be something else was "non-breaking".
+    const member = (...names: string[]): Doc => ({
+      type: "object",
+      required: names,
+      properties: Object.fromEntries(names.map((n) => [n, { type: "string" }])),
+    });
+    const [a, b, c] = [
+      member("kind", "a"),
+      member("kind", "b"),
+      member("kind", "a", "c"),
+    ];
+    expect(
+      verdict(
+        makeDoc((doc) => (response(doc).schema = { oneOf: [a, b] })),
+        makeDoc((doc) => (response(doc).schema = { oneOf: [c, a, b] })),
+      ),
+    ).toEqual([
+      [
+        "member-added",
+        "stop[response 200 application/json]: may now be oneOf[0] (an object with kind, a, c)",
+      ],
+    ]);
+    // And an inline member removed from a request, though it shares a
+    // property with the one left: not "anyOf[0].b: removed".
+    const shared = (own: string): Doc => ({
+      type: "object",
+      properties: { s: { type: "string" }, [own]: { type: "string" } },
+    });
+    expect(
+      verdict(
+        makeDoc(
+          (doc) => (body(doc).schema = { anyOf: [shared("a"), shared("b")] }),
+        ),
+        makeDoc((doc) => (body(doc).schema = { anyOf: [shared("a")] })),
+      ),
+    ).toEqual([
+      [
+        "member-removed",
+        "stop[request application/json]: no longer accepts anyOf[1] (an object with s, b)",
+      ],
+    ]);
+  });
+
+  test("array members are told apart by their items: reversed, with a nested set reordered, is no change", () => {
+    // Before: any two arrays were alike; 2 breaking changes, exit 3.
+    const strings = { type: "array", items: { type: "string", default: "" } };
+    const objects = (required: string[]) => ({
+      type: "array",
+      items: {
+        type: "object",
+        required,
+        properties: { type: { type: "string" }, text: { type: "string" } },
+      },
+    });
+    const before = makeDoc(
+      (doc) =>
+        (body(doc).schema = { oneOf: [strings, objects(["type", "text"])] }),
+    );
+    const after = makeDoc(
+      (doc) =>
+        (body(doc).schema = { oneOf: [objects(["text", "type"]), strings] }),
+    );
+    expect(diff(before, after)).toEqual([]);
   });
 
   test("members with the same properties are told apart by their discriminator value", () => {
@@ -919,6 +1177,35 @@ describe("each change once, where it happened; nothing capped or lost at any siz
       ["type-removed", "L20000: no longer returns string"],
     ]);
     expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  test("a chain of 20 000 $refs shared with the previous document (as a pull aligns it), changed at its end: seconds, not minutes", () => {
+    // Before: 93 s (each of the 20 000 components changed by the one at the
+    // end was compared on its own, and looked up its operations from scratch).
+    const count = 20_000;
+    const before = makeDoc((doc) => {
+      for (let i = 0; i < count; i++)
+        schemas(doc)[`L${i}`] = {
+          type: "object",
+          properties: {
+            v: { type: "string" },
+            next: { $ref: `#/components/schemas/L${i + 1}` },
+          },
+        };
+      schemas(doc)[`L${count}`] = { type: "string" };
+      response(doc).schema = { $ref: "#/components/schemas/L0" };
+      body(doc).schema = { $ref: "#/components/schemas/L0" };
+    });
+    const components = {
+      schemas: { ...schemas(before), [`L${count}`]: { type: "integer" } },
+    };
+    const started = performance.now();
+    const changes = diff(before, { ...before, components });
+    expect(changes.map((c) => [c.message, c.level, c.operations])).toEqual([
+      ["L20000: may now be integer", "breaking", ["stop"]],
+      ["L20000: no longer returns string", "breaking", ["stop"]],
+    ]);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   test("unions that reference themselves, or one union twice, end quickly", () => {

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { alignWithPrevious } from "../../scripts/align.js";
+import { diffDocuments } from "../../scripts/diff.js";
 import {
   PipelineError,
   SHAPES_FILE,
@@ -32,7 +33,7 @@ import {
   type LoadOptions,
 } from "../../scripts/source.js";
 import { unusableRefs } from "../../scripts/prune.js";
-import { findStaleFiles, writeFiles } from "../../scripts/write.js";
+import { findStaleFiles, withLock, writeFiles } from "../../scripts/write.js";
 
 const fixtures = fileURLToPath(new URL("fixtures/", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -196,7 +197,7 @@ describe("loadSource", () => {
 
   beforeAll(async () => {
     server = createServer((request, response) => {
-      switch (request.url) {
+      switch (request.url?.split("?")[0]) {
         case "/ok.json":
           response.setHeader("content-type", "application/json");
           response.end(miniJson);
@@ -276,6 +277,28 @@ describe("loadSource", () => {
     const wrong = url.replace(secret, "guess");
     await expect(loadSource(wrong, options())).rejects.toThrow(
       `HTTP 401 Unauthorized from ${base}/private.json`,
+    );
+  });
+
+  test("a token in the query is never shown; credentials that are not valid percent-encoding are named, not shown", async () => {
+    // Before: the query was printed in errors and in the report (the pull
+    // request's body), and "%zz" in a password gave "unexpected error: URI
+    // malformed".
+    const loaded = await loadSource(`${base}/ok.json?token=SECRET`, options());
+    expect(loaded.origin).toBe(`${base}/ok.json?…`);
+    await expect(
+      loadSource(`${base}/missing?token=SECRET`, options()),
+    ).rejects.toThrow(`HTTP 404 Not Found from ${base}/missing?… `.trim());
+    const malformed = `${base.replace("//", "//reader:50%zz@")}/private.json`;
+    const failure = loadSource(malformed, options());
+    await expect(failure).rejects.toThrow(PipelineError);
+    await expect(failure).rejects.toThrow(
+      `the credentials in the source URL ${base}/private.json are not valid percent-encoding (write % as %25)`,
+    );
+    await expect(
+      loadSource("ftp://reader:pw@example.test/a.json?token=SECRET", options()),
+    ).rejects.toThrow(
+      "unsupported source ftp://example.test/a.json?…: use an http(s) URL or a file path",
     );
   });
 
@@ -392,6 +415,54 @@ describe("alignWithPrevious", () => {
     ]);
   });
 
+  test("sets inside sets, security alternatives, parameters, allOf and repeats: the committed form, and no change", () => {
+    // Before: a oneOf whose members' own `required` were reordered was a
+    // change (OpenAI's document pulled onto itself, every set reordered: 4
+    // breaking changes, exit 3); so were security alternatives reordered.
+    const member = (required: string[]) => ({
+      type: "object",
+      required,
+      properties: { a: { type: "string" }, b: { type: "string" } },
+    });
+    const doc = (reorder: boolean) => ({
+      openapi: "3.1.0",
+      info: { title: "t", version: "1" },
+      security: reorder
+        ? [{ key: [] }, { oauth: [] }]
+        : [{ oauth: [] }, { key: [] }],
+      paths: {
+        "/x": {
+          post: {
+            operationId: "x",
+            parameters: [
+              { name: "p", in: "query", schema: { type: "string" } },
+              { name: "q", in: "query", schema: { type: "string" } },
+            ][reorder ? "reverse" : "slice"](),
+            requestBody: {
+              content: {
+                "application/json": {
+                  schema: {
+                    oneOf: reorder
+                      ? [member(["b"]), member(["b", "a", "a"])]
+                      : [member(["a", "b"]), member(["b"])],
+                    allOf: [
+                      { title: reorder ? "2" : "1" },
+                      { title: reorder ? "1" : "2" },
+                    ],
+                  },
+                },
+              },
+            },
+            responses: { "204": { description: "none" } },
+          },
+        },
+      },
+    });
+    const aligned = alignWithPrevious(doc(false), doc(true));
+    expect(JSON.stringify(aligned)).toBe(JSON.stringify(doc(false)));
+    expect(diffDocuments(doc(false), doc(true)).changes).toEqual([]);
+  });
+
   test("a top-level servers: [] or security: [] stays as committed when upstream has none, and the reverse", () => {
     const empty = { openapi: "3.1.0", servers: [], security: [], paths: {} };
     const none = { openapi: "3.1.0", paths: {} };
@@ -416,13 +487,41 @@ describe("alignWithPrevious", () => {
 
 describe("emitGenerated", () => {
   const doc = parseDocument(miniJson, "mini");
-  // A prettier child per emit, with the repository's prettier configuration.
-  const formatter = (): Formatter => new Formatter(repoRoot);
-  // emitGenerated may change the document it is given.
   const copy = (): OpenApiDocument => structuredClone(doc);
+  /** The files, formatted by a prettier child with the repository's configuration. */
+  const emit = async (source: OpenApiDocument) => {
+    const formatter = new Formatter(repoRoot);
+    try {
+      return await formatter.format(await emitGenerated(source));
+    } finally {
+      formatter.stop();
+    }
+  };
+
+  test("leaves the document as it was, though openapi-typescript changes discriminated schemas", async () => {
+    // Before: the document was changed in place (a pull now compares it
+    // while prettier formats).
+    const discriminated = copy() as any;
+    Object.assign(discriminated.components.schemas, {
+      Pet: {
+        oneOf: [{ $ref: "#/components/schemas/Cat" }],
+        discriminator: {
+          propertyName: "kind",
+          mapping: { cat: "#/components/schemas/Cat" },
+        },
+      },
+      Cat: { type: "object", properties: { name: { type: "string" } } },
+    });
+    discriminated.components.schemas.AgentStatusResponse.properties.pet = {
+      $ref: "#/components/schemas/Pet",
+    };
+    const before = structuredClone(discriminated);
+    await emitGenerated(discriminated);
+    expect(discriminated).toEqual(before);
+  });
 
   test("writes the types, the version constant and the answer shapes, with a stable header", async () => {
-    const files = await emitGenerated(copy(), formatter());
+    const files = await emit(copy());
     expect([...files.keys()]).toEqual([VERSION_FILE, TYPES_FILE, SHAPES_FILE]);
     const header = [
       "/**",
@@ -452,7 +551,7 @@ describe("emitGenerated", () => {
       enum: [1, 9223372036854775807n],
       default: -9223372036854775808n,
     };
-    const types = (await emitGenerated(doc, formatter())).get(TYPES_FILE);
+    const types = (await emit(doc)).get(TYPES_FILE);
     expect(types).toContain("nonce?: 1 | 9223372036854775807;");
     expect(types).toContain("@default -9223372036854775808");
   });
@@ -462,12 +561,9 @@ describe("emitGenerated", () => {
       join(fixtures, "notte-mini.shuffled.yaml"),
       "utf8",
     );
-    const first = await emitGenerated(copy(), formatter());
-    const again = await emitGenerated(copy(), formatter());
-    const shuffled = await emitGenerated(
-      parseDocument(yaml, "shuffled"),
-      formatter(),
-    );
+    const first = await emit(copy());
+    const again = await emit(copy());
+    const shuffled = await emit(parseDocument(yaml, "shuffled"));
     expect(again).toEqual(first);
     expect(shuffled).toEqual(first);
   });
@@ -475,7 +571,7 @@ describe("emitGenerated", () => {
   test("an operationId used twice is refused (by redocly, inside openapi-typescript)", async () => {
     const doc = copy() as any;
     doc.paths["/agents/start"].post.operationId = "agent_stop";
-    const failure = emitGenerated(doc, formatter());
+    const failure = emitGenerated(doc);
     await expect(failure).rejects.toThrow(PipelineError);
     await expect(failure).rejects.toThrow(
       /^openapi-typescript failed on openapi\.json: .*operationId/,
@@ -483,13 +579,10 @@ describe("emitGenerated", () => {
   });
 
   test("escapes a comment terminator in the title", async () => {
-    const files = await emitGenerated(
-      {
-        ...copy(),
-        info: { title: "Evil */ API", version: '1"2' },
-      } as OpenApiDocument,
-      formatter(),
-    );
+    const files = await emit({
+      ...copy(),
+      info: { title: "Evil */ API", version: '1"2' },
+    } as OpenApiDocument);
     expect(files.get(VERSION_FILE)).toContain("Evil *\\/ API");
     expect(files.get(VERSION_FILE)).toContain(
       "export const NOTTE_API_VERSION = '1\"2';",
@@ -531,10 +624,30 @@ describe("Formatter (prettier in a child process)", () => {
       /^prettier failed on generated\/a\.ts: .*expected.* \(1:14\)$/,
     );
   });
+
+  test("a broken prettier configuration is named with its reason; a child that dies silently says so", async () => {
+    // Before: "JSON Error in …/.prettierrc.json:" (the reason was on the
+    // next line, dropped), and "prettier exited with code 7: undefined".
+    const dir = await mkdtemp(join(tmpdir(), "notte-prettierrc-"));
+    try {
+      const source = new Map([["generated/a.ts", "export const a = 1"]]);
+      await writeFile(join(dir, ".prettierrc.json"), '{"semi": fals}');
+      await expect(new Formatter(dir).format(source)).rejects.toThrow(
+        /^prettier failed on generated\/a\.ts: JSON Error in ".*\.prettierrc\.json": .*is not valid JSON$/,
+      );
+      await rm(join(dir, ".prettierrc.json"));
+      await writeFile(join(dir, ".prettierrc.mjs"), "process.exit(7);\n");
+      await expect(new Formatter(dir).format(source)).rejects.toThrow(
+        "prettier exited with code 7 and printed nothing",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("writeFiles and findStaleFiles", () => {
-  test("a run that finds another live run writing writes nothing; a stale lock is taken over", async () => {
+  test("a run that finds another live run holding the lock does nothing; a stale lock is taken over", async () => {
     // Before: no lock, so two runs at once could leave openapi.json from one
     // and generated/ from the other.
     const root = await mkdtemp(join(tmpdir(), "notte-lock-"));
@@ -543,14 +656,18 @@ describe("writeFiles and findStaleFiles", () => {
         ["openapi.json", "{}\n"],
         ["generated/a.ts", "a"],
       ]);
+      const write = () => writeFiles(root, files, "generated");
       await writeFile(join(root, ".generate.lock"), `${process.pid}\n`);
-      await expect(writeFiles(root, files, "generated")).rejects.toThrow(
+      let ran = false;
+      const work = async () => ((ran = true), write());
+      await expect(withLock(root, "generated", work)).rejects.toThrow(
         `another generate run (pid ${process.pid}) is writing`,
       );
+      expect(ran).toBe(false);
       expect((await readdir(root)).sort()).toEqual([".generate.lock"]);
       // A pid no process has (above the kernel's pid_max).
       await writeFile(join(root, ".generate.lock"), "99999999\n");
-      expect((await writeFiles(root, files, "generated")).written).toEqual([
+      expect((await withLock(root, "generated", write)).written).toEqual([
         "generated/a.ts",
         "openapi.json",
       ]);
@@ -558,6 +675,30 @@ describe("writeFiles and findStaleFiles", () => {
         "generated",
         "openapi.json",
       ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test("the temporary files of a run killed between its renames are removed by the next, a live run's kept", async () => {
+    // Before: .openapi.json.<pid>.<hex>.tmp stayed in the project for good.
+    const root = await mkdtemp(join(tmpdir(), "notte-leftovers-"));
+    try {
+      await mkdir(join(root, "generated"));
+      const dead = [
+        ".openapi.json.99999999.0a1b2c3d.tmp",
+        "generated/.a.ts.99999999.00ff00ff.tmp",
+      ];
+      const live = `.openapi.json.${process.pid}.12345678.tmp`;
+      for (const name of [...dead, live, "notes.tmp"])
+        await writeFile(join(root, name), "partial");
+      await withLock(root, "generated", async () => undefined);
+      expect((await readdir(root)).sort()).toEqual([
+        live,
+        "generated",
+        "notes.tmp",
+      ]);
+      expect(await readdir(join(root, "generated"))).toEqual([]);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

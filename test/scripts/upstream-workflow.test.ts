@@ -30,6 +30,7 @@ interface Step {
   readonly uses?: string;
   readonly if?: string;
   readonly env?: Record<string, string>;
+  readonly with?: Record<string, string>;
 }
 interface Workflow {
   readonly on: { readonly schedule?: readonly { readonly cron: string }[] };
@@ -98,13 +99,15 @@ describe("one pull request for upstream changes", () => {
     dir = await mkdtemp(join(tmpdir(), "notte-pr-step-"));
     // Each stand-in appends its arguments to calls.log; `gh pr list` answers
     // with the open pull request's number, if the test says there is one.
+    // `git diff --quiet` tells whether the branch already holds this pull
+    // (SAME_TREE set) or not.
     for (const [name, answer] of [
-      ["git", ""] as const,
+      ["git", 'if [ "$1" = "diff" ] && [ -z "$SAME_TREE" ]; then exit 1; fi'],
       [
         "gh",
         'if [ "$1 $2" = "pr list" ] && [ -n "$OPEN_PR" ]; then echo "$OPEN_PR"; fi',
       ],
-    ]) {
+    ] as const) {
       const path = join(dir, name);
       await writeFile(
         path,
@@ -115,10 +118,23 @@ describe("one pull request for upstream changes", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  /** Runs the step's script for a dry run's exit code, with or without an open pull request; returns the calls made. */
-  async function runStep(code: number, openPr = ""): Promise<string[]> {
+  /**
+   * Runs the step's script for a dry run's exit code, with or without an
+   * open pull request, the branch already holding this pull or not, the
+   * types compiling or not; returns the calls made.
+   */
+  async function runStep(
+    code: number,
+    openPr = "",
+    { sameTree = false, typecheck = "" } = {},
+  ): Promise<string[]> {
     const calls = join(dir, `calls-${code}-${openPr}.log`);
     await writeFile(calls, "");
+    await writeFile(join(dir, "upstream-report.md"), "## The report\n");
+    await writeFile(
+      join(dir, "typecheck.log"),
+      "error TS2339: no such field\n",
+    );
     await run("bash", ["-c", step?.run ?? "exit 1"], {
       cwd: dir,
       env: {
@@ -126,6 +142,8 @@ describe("one pull request for upstream changes", () => {
         CALLS: calls,
         OPEN_PR: openPr,
         CODE: String(code),
+        TYPECHECK: typecheck,
+        SAME_TREE: sameTree ? "1" : "",
         BASE: "main",
         GH_TOKEN: "token",
       },
@@ -133,13 +151,53 @@ describe("one pull request for upstream changes", () => {
     return (await readFile(calls, "utf8")).trim().split("\n").filter(Boolean);
   }
 
-  test("the step's environment is the dry run's code, the token and the default branch", () => {
+  test("the step's environment is the dry run's code, the types' check, a token and the default branch", () => {
+    // A token of its own when one is stored: GITHUB_TOKEN's pushes start no CI.
+    const token = "${{ secrets.UPSTREAM_TOKEN || github.token }}";
     expect(step?.env).toEqual({
-      GH_TOKEN: "${{ github.token }}",
+      GH_TOKEN: token,
       CODE: "${{ steps.dry-run.outputs.code }}",
+      TYPECHECK: "${{ steps.typecheck.outputs.code }}",
       BASE: "${{ github.event.repository.default_branch }}",
     });
     expect(step?.if).toBeUndefined();
+    const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout"));
+    expect(checkout?.with).toEqual({ token });
+  });
+
+  test("a branch that already holds this pull is not pushed again; the pull request is still updated", async () => {
+    // Before: each run force-pushed an identical new commit (the pull
+    // request churned, approvals could be dismissed).
+    const calls = await runStep(4, "12", { sameTree: true });
+    expect(calls).toContain("git fetch origin upstream-openapi");
+    expect(calls).toContain("git diff --quiet origin/upstream-openapi HEAD");
+    expect(calls.some((c) => c.startsWith("git push"))).toBe(false);
+    expect(calls).toContain(
+      "gh pr edit 12 --title Upstream OpenAPI document changed --body-file upstream-report.md --remove-label breaking",
+    );
+  });
+
+  test("types that do not compile: the pull request is opened all the same, saying so, then the job fails", async () => {
+    // Before: the types were checked first and a failure stopped the job
+    // before any pull request said what upstream had changed.
+    const check = steps.find((s) => s.name === "Check the generated types");
+    expect(steps.indexOf(check as Step)).toBeLessThan(
+      steps.indexOf(step as Step),
+    );
+    expect(check?.run).toContain("set +e");
+    const calls = await runStep(3, "", { typecheck: "2" });
+    expect(calls).toContain(
+      "gh pr create --base main --head upstream-openapi --title BREAKING: Upstream OpenAPI document changed --body-file pull-request-body.md --label breaking",
+    );
+    const body = await readFile(join(dir, "pull-request-body.md"), "utf8");
+    expect(body).toBe(
+      "**The generated types do not compile** (`npm run typecheck` exited 2):\n\n```\nerror TS2339: no such field\n```\n\n## The report\n",
+    );
+    const last = steps.at(-1);
+    expect(last?.if).toBe(
+      "steps.typecheck.outputs.code != '' && steps.typecheck.outputs.code != '0'",
+    );
+    expect(last?.run).toContain("exit 1");
   });
 
   test("upstream changed and no pull request is open: one branch, force-pushed, and one pull request opened", async () => {
