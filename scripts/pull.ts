@@ -130,38 +130,28 @@ export async function pull(
 
   const breaking = diff.changes.filter((c) => c.level === "breaking").length;
   const changes = `${breaking} breaking change${breaking === 1 ? "" : "s"} for callers`;
+  let failure: string | undefined;
   if (refused) {
     const [s, them] = removedUpstream.length === 1 ? ["", "it"] : ["s", "them"];
-    terminal.err(
+    failure =
       `kept operation${s} ${removedUpstream.join(", ")} removed upstream (${changes}, see the report); ` +
-        `nothing written: the package cannot be generated without ${them}; to accept, remove ${them} from "openapi.operations" in package.json`,
-    );
-    return EXIT_BREAKING;
-  }
-  if (args.dryRun) {
+      `nothing written: the package cannot be generated without ${them}; to accept, remove ${them} from "openapi.operations" in package.json`;
+  } else if (args.dryRun) {
     if (!report.documentChanged) return 0;
     if (breaking === 0) return EXIT_WOULD_CHANGE;
-    terminal.err(`${changes} (see the report); dry run: nothing written`);
-    return EXIT_BREAKING;
-  }
-  if (breaking > 0 && !args.allowBreaking) {
-    terminal.err(
-      `${changes} (listed above); the files are written for inspection (git diff); pass --allow-breaking to accept`,
-    );
-    return EXIT_BREAKING;
-  }
-  return 0;
+    failure = `${changes} (see the report); dry run: nothing written`;
+  } else if (breaking > 0 && !args.allowBreaking)
+    failure = `${changes} (listed above); the files are written for inspection (git diff); pass --allow-breaking to accept`;
+  if (failure === undefined) return 0;
+  terminal.err(failure);
+  return EXIT_BREAKING;
 }
 
 function idsOf(doc: OpenApiDocument): Set<string> {
   return new Set(listOperations(doc).map(operationName));
 }
 
-/**
- * Where the kept operations and `openapi.operations` part: `--operations`
- * keeping more or fewer (a plain pull undoes it), or a plain pull dropping
- * what an earlier one kept.
- */
+/** Where the kept operations and `openapi.operations` part (a one-off `--operations`, or what an earlier one kept). */
 function hints(
   args: Args,
   configured: readonly string[],
@@ -226,12 +216,9 @@ async function readConfig(root: string) {
 
 /** The committed openapi.json to compare with; a missing or unreadable one is no error. */
 async function readPrevious(root: string) {
-  let text: string;
-  try {
-    text = await readFile(join(root, DOCUMENT_FILE), "utf8");
-  } catch {
-    return { doc: undefined, text: undefined };
-  }
+  const path = join(root, DOCUMENT_FILE);
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) return { doc: undefined, text };
   try {
     const doc = parseDocument(text, DOCUMENT_FILE);
     forEachRef(doc, () => undefined); // refuses a nesting no walk could take
