@@ -53,10 +53,7 @@ export class UsageError extends Error {}
 export type Args = ReturnType<typeof parseCli>;
 
 /** Where the shell prints: reports on stdout, one-line failures and warnings on stderr. */
-export interface Terminal {
-  out(text: string): void;
-  err(text: string): void;
-}
+export type Terminal = Record<"out" | "err", (text: string) => void>;
 
 /** Runs `npm run generate -- <argv>` in the current directory; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

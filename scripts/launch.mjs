@@ -31,12 +31,9 @@ const file = join(cache, `run-${unique}.mjs`);
 await mkdir(cache, { recursive: true });
 await writeFile(file, outputFiles[0]?.contents ?? "");
 /** @type {{ main(argv: string[]): Promise<number> }} */
-let generate;
-try {
-  generate = await import(pathToFileURL(file).href);
-} finally {
-  await rm(file, { force: true });
-}
+const generate = await import(pathToFileURL(file).href).finally(() =>
+  rm(file, { force: true }),
+);
 const code = await generate.main(process.argv.slice(2));
 // Flush, then exit: a lingering socket or timer must not keep a CI job alive.
 await Promise.all(

@@ -202,13 +202,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+function readIfExists(path: string): Promise<string | undefined> {
+  return readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
     throw new PipelineError(`cannot read ${path}: ${describeError(error)}`);
-  }
+  });
 }
 
 /** A name beside `path` (so a rename cannot cross devices) that no other run uses. */
