@@ -294,10 +294,7 @@ class Differ implements WalkContext {
     this.report(at, a, b, words("headers content"));
   }
 
-  /**
-   * A parameter, request body or response header (inline, or a component's
-   * changes when both sides name one): there or not, required or not, held.
-   */
+  /** A parameter, request body or response header (a component's changes when both sides name one). */
   private part(kind: Part, x: unknown, y: unknown, site: Site): void {
     const direction = kind === "response-header" ? "response" : "request";
     const { at, a, b } = this.resolve(x, y, { ...site, direction });

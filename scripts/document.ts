@@ -31,10 +31,7 @@ export function oneLine(text: string): string {
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-/**
- * `text` with each control or line-separator character written as an escape
- * (`\n`, `\u001b`, `\u2028`): one line, and nothing a terminal acts on.
- */
+/** `text` with control and line-separator characters escaped (`\n`, `\u001b`): nothing a terminal acts on. */
 export function printable(text: string): string {
   return text.replace(
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
@@ -177,11 +174,7 @@ export function forEachRef(
   }
 }
 
-/**
- * Follows `$ref` chains from `value` to a value that is not a reference.
- * Returns it (`undefined` when a reference leads nowhere or loops) and the
- * last reference followed, which names the component.
- */
+/** Follows `$ref`s from `value`: what they lead to (`undefined`: nowhere, or a loop) and the last, naming the component. */
 export function deref(doc: unknown, value: unknown) {
   let current = value;
   let lastRef: string | undefined;

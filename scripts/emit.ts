@@ -109,10 +109,7 @@ try {
 }
 `;
 
-/**
- * Prettier in a child process, loading while this one generates: no process
- * holds both syntax trees (on Stripe, peak memory 278 MB rather than 415 MB).
- */
+/** Prettier in a child process, loading while this one generates (no process holds both syntax trees: 278 MB, not 415, on Stripe). */
 export class Formatter {
   private readonly result: Promise<string>;
   private readonly child;

@@ -84,10 +84,8 @@ const ofLevel = (changes: readonly Change[], level: Level) =>
 
 /** `3 breaking, 1 other, 2 documentation`. */
 function tally(changes: readonly Change[]): string {
-  const [breaking, other, docs] = SECTIONS.map(
-    ([level]) => ofLevel(changes, level).length,
-  );
-  return `${breaking} breaking, ${other} other, ${docs} documentation`;
+  const count = (level: Level) => ofLevel(changes, level).length;
+  return `${count("breaking")} breaking, ${count("non-breaking")} other, ${count("documentation")} documentation`;
 }
 
 /** What a change reaches: `agent_stop, agent_status` (the first `max`, then how many more), or the document. */

@@ -122,11 +122,7 @@ const severity = (level: Level) => SEVERITY.indexOf(level);
 /** Code-point order: the same on every machine, unlike localeCompare. */
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * Judges the facts: one change per rule, location and detail (a component
- * compared as part of a request and of a response is one change, at the
- * more severe of its levels), the breaking ones first, then by location.
- */
+/** The facts judged: one change per rule, location and detail (at its more severe side), breaking first, then by location. */
 export function judge(facts: readonly Fact[]): Change[] {
   const groups = new Map<string, Fact[]>();
   for (const fact of facts) {

@@ -235,10 +235,7 @@ function parseJson(text: string, origin: string): unknown {
   }
 }
 
-/**
- * ` (line L, column C)` of a JSON syntax error: from V8's offset ("at position
- * 42"), or its text around it (`..."info": }"...`: ten characters each side).
- */
+/** ` (line L, column C)` of a JSON syntax error, from V8's offset or the ten characters it quotes each side. */
 function jsonPosition(text: string, message: string): string {
   let offset = Number(/at position (\d+)/.exec(message)?.[1] ?? Number.NaN);
   const context = /, (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON$/.exec(
