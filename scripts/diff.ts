@@ -20,6 +20,7 @@ import {
   listOperations,
   operationName,
   recordOf,
+  upsert,
   type JsonObject,
   type OpenApiDocument,
   type OperationLocation,
@@ -122,11 +123,7 @@ class Differ implements WalkContext {
     const users = new Map<string, string[]>();
     for (const graph of this.graphs)
       for (const [key, targets] of graph)
-        for (const target of targets) {
-          const list = users.get(target) ?? [];
-          users.set(target, list);
-          list.push(key);
-        }
+        for (const target of targets) upsert(users, target, () => []).push(key);
     const keys = new Set([...this.graphs[0].keys(), ...this.graphs[1].keys()]);
     const valueOf = (doc: OpenApiDocument, key: string) =>
       getAt(doc, ["components", ...key.split(/\/(.*)/s, 2)]);
@@ -370,9 +367,7 @@ class Differ implements WalkContext {
 type Sides = Record<Direction, Set<string>>;
 
 function sidesOf(map: Map<string, Sides>, key: string): Sides {
-  const sides = map.get(key) ?? { request: new Set(), response: new Set() };
-  map.set(key, sides);
-  return sides;
+  return upsert(map, key, () => ({ request: new Set(), response: new Set() }));
 }
 
 type Graph = ReturnType<typeof componentGraph>;

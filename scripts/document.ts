@@ -74,6 +74,13 @@ export function entriesOf(value: unknown): [string, unknown][] {
   return isRecord(value) ? Object.entries(value) : [];
 }
 
+/** `map`'s value for `key`, made and set first if it has none. */
+export function upsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  const value = map.get(key) ?? make();
+  map.set(key, value);
+  return value;
+}
+
 /** `object[key] = value` as an own property, even for a key named "__proto__" (assignment would call its setter). */
 export function setKey(object: JsonObject, key: string, value: unknown): void {
   if (key !== "__proto__") object[key] = value;

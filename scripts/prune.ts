@@ -15,6 +15,7 @@ import {
   listOperations,
   recordOf,
   setKey,
+  upsert,
   type JsonObject,
   type OpenApiDocument,
   type OperationLocation,
@@ -43,8 +44,7 @@ export function pruneDocument(
   // A worklist, not recursion: a chain of thousands of schemas is no risk.
   const pending: string[][] = [];
   const keep = (section: string, name: string): void => {
-    const names = kept.get(section) ?? new Set();
-    kept.set(section, names);
+    const names = upsert(kept, section, () => new Set());
     if (!names.has(name)) pending.push(["components", section, name]);
     names.add(name);
   };

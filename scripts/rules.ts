@@ -4,7 +4,7 @@
  * (breaking when callers may get what they do not expect, or lose what they
  * rely on). Then the judgement: facts become changes, each once.
  */
-import { printable } from "./document.js";
+import { printable, upsert } from "./document.js";
 
 /** What a change means for callers, most severe first. */
 export type Level = "breaking" | "non-breaking" | "documentation";
@@ -127,9 +127,7 @@ export function judge(facts: readonly Fact[]): Change[] {
   const groups = new Map<string, Fact[]>();
   for (const fact of facts) {
     const key = `${fact.rule}\0${fact.location}\0${fact.detail}`;
-    const group = groups.get(key) ?? [];
-    groups.set(key, group);
-    group.push(fact);
+    upsert(groups, key, () => []).push(fact);
   }
   const changes: Change[] = [];
   for (const group of groups.values()) {
