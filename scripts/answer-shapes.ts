@@ -1,8 +1,6 @@
 /**
- * generated/answer-shapes.ts: for each kept operation, the fields its
- * success answer must have, derived from openapi.json, so that the client's
- * run-time check of an answer (and the test server) follow the document
- * instead of a list kept by hand. Pure.
+ * generated/answer-shapes.ts (pure): the fields each kept operation's success
+ * answer must have, so the client's check follows openapi.json.
  */
 import {
   componentKey,
@@ -60,9 +58,8 @@ function successSchema(doc: OpenApiDocument, responses: unknown): unknown {
     .sort((a, b) => rank(a) - rank(b));
   const json = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
   for (const status of statuses) {
-    const content = recordOf(
-      recordOf(deref(doc, answers[status]).value).content,
-    );
+    const response = recordOf(deref(doc, answers[status]).value);
+    const content = recordOf(response["content"]);
     const types = Object.keys(content).filter((type) => json.test(type));
     const type = types.find((t) => /^application\/json\b/i.test(t)) ?? types[0];
     if (type !== undefined) return recordOf(content[type])["schema"];
@@ -70,11 +67,7 @@ function successSchema(doc: OpenApiDocument, responses: unknown): unknown {
   return undefined;
 }
 
-/**
- * The fields every object form of the answer requires, by name, sorted: a
- * form of another type (`null`...) is refused by the client as no object;
- * one that may be anything (`{}`) requires nothing.
- */
+/** The fields every object form of the answer requires, sorted (a form that may be anything requires nothing). */
 function requiredFields(doc: OpenApiDocument, schema: unknown) {
   const variants = flatten(doc, schema);
   const forms = variants.filter((v) => isObject(v) || v.types.includes("any"));

@@ -1,24 +1,18 @@
 /**
  * `npm run build`: writes `dist/esm` (ES modules) and `dist/cjs` (CommonJS).
  *
- * - ES modules: esbuild bundles each entry point into one file, leaving
- *   `openapi-fetch` (the runtime dependency) and Node's built-ins outside.
- *   One file per entry instead of one per source module roughly halves the
- *   time to import the package (measured by `npm run bench -- import`).
- * - CommonJS: tsc, one file per module. (esbuild's CommonJS output would
- *   read openapi-fetch's default export the way Node's ESM loader does, as
- *   the whole `module.exports`, because the sources sit in a `"type":
- *   "module"` package; tsc's interop reads `exports.default` as intended.)
- * - Declarations: tsc, per module system, so `import` and `require`
- *   consumers both get types that match what they load. tsc also type-checks
- *   the sources here, so a type error fails the build.
- * - The compiler API comes from TypeScript 6 (the `typescript` package is
- *   aliased to it): TypeScript 7, the project's `tsc`, has no such API yet.
+ * - ES modules: esbuild, one bundle per entry point (`openapi-fetch` and Node's
+ *   built-ins outside), which halves the import time (`npm run bench -- import`).
+ * - CommonJS: tsc, one file per module (esbuild's would read openapi-fetch's
+ *   default export as the whole `module.exports` in a `"type": "module"` package).
+ * - Declarations: tsc, per module system, type-checking the sources.
+ * - The compiler API is TypeScript 6's (`typescript` is aliased to it):
+ *   TypeScript 7, the project's `tsc`, has none yet.
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build as esbuild, type Format } from "esbuild";
+import { build as esbuild } from "esbuild";
 import ts from "typescript";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -35,72 +29,47 @@ const ENTRY_POINTS = [
 /** The commands run as ES modules only (`bin` points at dist/esm). */
 const ESM_ONLY = new Set(["src/cli.ts", "src/testing/cli.ts"]);
 
-const flavours: {
-  folder: string;
-  /** esbuild's bundle format, or undefined to let tsc emit one file per module. */
-  bundle: Format | undefined;
-  packageType: "module" | "commonjs";
-  declarationOptions: ts.CompilerOptions;
-}[] = [
-  {
-    folder: "esm",
-    bundle: "esm",
-    packageType: "module",
-    declarationOptions: {
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    },
-  },
-  {
-    folder: "cjs",
-    bundle: undefined,
-    packageType: "commonjs",
-    declarationOptions: {
-      module: ts.ModuleKind.CommonJS,
-      // Node10 resolution is deprecated from TypeScript 6; the sources'
-      // relative imports carry their extensions, which Bundler resolves.
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      esModuleInterop: true,
-    },
-  },
-];
-
 async function build(): Promise<void> {
   await rm(dist, { recursive: true, force: true });
-  for (const flavour of flavours) {
-    const outDir = join(dist, flavour.folder);
-    const entries = ENTRY_POINTS.filter(
-      (entry) => flavour.bundle === "esm" || !ESM_ONLY.has(entry),
-    );
-    compile(entries, {
-      ...flavour.declarationOptions,
-      outDir,
-      emitDeclarationOnly: flavour.bundle !== undefined,
-    });
-    if (flavour.bundle) {
-      await esbuild({
-        entryPoints: entries.map((entry) => join(root, entry)),
-        outbase: root,
-        outdir: outDir,
-        bundle: true,
-        format: flavour.bundle,
-        platform: "node",
-        target: "node20",
-        packages: "external",
-        // Whitespace and comments out (the declarations keep the TSDoc), names kept for stack
-        // traces: the import parses a third less.
-        minifyWhitespace: true,
-        minifySyntax: true,
-        logLevel: "error",
-      });
-    }
-    // The nearest package.json decides how Node (and TypeScript) read these files.
-    await mkdir(outDir, { recursive: true });
-    await writeFile(
-      join(outDir, "package.json"),
-      `${JSON.stringify({ type: flavour.packageType })}\n`,
-    );
-  }
+  const esm = join(dist, "esm");
+  compile(ENTRY_POINTS, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    outDir: esm,
+    emitDeclarationOnly: true,
+  });
+  await esbuild({
+    entryPoints: ENTRY_POINTS.map((entry) => join(root, entry)),
+    outbase: root,
+    outdir: esm,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    // The import parses a third less; names kept for stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: "error",
+  });
+  await writePackageType(esm, "module");
+  const cjs = join(dist, "cjs");
+  const commonJs = ENTRY_POINTS.filter((entry) => !ESM_ONLY.has(entry));
+  compile(commonJs, {
+    module: ts.ModuleKind.CommonJS,
+    // Node10 resolution is deprecated from TypeScript 6; the sources'
+    // relative imports carry their extensions, which Bundler resolves.
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    esModuleInterop: true,
+    outDir: cjs,
+  });
+  await writePackageType(cjs, "commonjs");
+}
+
+/** The nearest package.json decides how Node (and TypeScript) read the files in `dir`. */
+async function writePackageType(dir: string, type: "module" | "commonjs") {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "package.json"), `${JSON.stringify({ type })}\n`);
 }
 
 /** Type-checks the entries and emits declarations (and JavaScript, unless told not to). */

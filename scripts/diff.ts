@@ -1,19 +1,18 @@
 /**
- * The structural diff (pure): what differs between the previous openapi.json
- * and the new one, as facts the rules table (`rules.ts`) judges. This file
- * walks components and operations; `schemas.ts` compares their schemas. Each
- * fact is found once, where it happened (in a component, at the component;
- * else at the operation's part, `agent_stop[response 200 application/json]`),
- * with the kept operations that reach it, in the direction it was found for.
+ * The structural diff (pure): the facts the rules table (`rules.ts`) judges.
+ * This file walks components and operations; `schemas.ts` their schemas. Each
+ * fact is found once, where it happened (a component, else an operation's
+ * part), with the kept operations reaching it in the direction found for.
  */
 import { alignWithPrevious, sameJson } from "./align.js";
 import {
+  componentGraph,
   componentKey,
+  componentRefs,
   deref,
   describeOperation as describe,
   encodeRef,
   entriesOf,
-  forEachRef,
   getAt,
   isHttpMethod,
   isRecord,
@@ -21,6 +20,7 @@ import {
   listOperations,
   operationName,
   recordOf,
+  upsert,
   type JsonObject,
   type OpenApiDocument,
   type OperationLocation,
@@ -100,6 +100,7 @@ const PARTS: Record<string, Part> = {
 };
 
 const SIDES = ["request", "response"] as const;
+const NONE: ReadonlySet<string> = new Set();
 
 class Differ implements WalkContext {
   private readonly out: Fact[] = [];
@@ -110,8 +111,6 @@ class Differ implements WalkContext {
   private readonly unchanged: ReadonlySet<string>;
   /** Components renamed with the same content: old `section/name` → new. */
   private readonly renamed = new Map<string, string>();
-  /** Each operation's own references (`section/name`), by direction. */
-  private readonly uses = new Map<string, Sides>();
   /** The operations reaching each component, by direction (all found at the first need). */
   private reach: Map<string, Sides> | undefined;
 
@@ -119,51 +118,52 @@ class Differ implements WalkContext {
     readonly old: OpenApiDocument,
     readonly now: OpenApiDocument,
   ) {
-    this.graphs = [graphOf(old), graphOf(now)];
-    this.unchanged = unchangedComponents([old, now], this.graphs);
-    for (const doc of [old, now])
-      for (const location of listOperations(doc)) {
-        const { operation: op, pathItem: item } = location;
-        const roots = {
-          request: [item["parameters"], op["parameters"], op["requestBody"]],
-          response: [op["responses"]],
-        };
-        const uses = sidesOf(this.uses, operationName(location));
-        for (const side of SIDES)
-          for (const key of refsIn(roots[side])) uses[side].add(key);
-      }
+    this.graphs = [componentGraph(old), componentGraph(now)];
+    // A component changed as written changes all that reference it.
+    const users = new Map<string, string[]>();
+    for (const graph of this.graphs)
+      for (const [key, targets] of graph)
+        for (const target of targets) upsert(users, target, () => []).push(key);
+    const keys = new Set([...this.graphs[0].keys(), ...this.graphs[1].keys()]);
+    const valueOf = (doc: OpenApiDocument, key: string) =>
+      getAt(doc, ["components", ...key.split(/\/(.*)/s, 2)]);
+    const changed = [...keys].filter((key) => {
+      const a = valueOf(old, key);
+      return a === undefined || !sameJson(a, valueOf(now, key));
+    });
+    const affected = new Set<string>();
+    for (let key = changed.pop(); key !== undefined; key = changed.pop())
+      if (affected.size < affected.add(key).size)
+        for (const user of users.get(key) ?? []) changed.push(user);
+    this.unchanged = new Set([...keys].filter((key) => !affected.has(key)));
   }
 
   facts(): Fact[] {
     this.components();
     const top = words("paths webhooks components info");
     const site = { where: "document", path: "" };
-    this.report(site, keywords([this.old], [this.now], top, true));
+    for (const [rule, detail] of keywords([this.old], [this.now], top, true))
+      this.fact(rule, site, detail);
     // `info` is documentation, field by field (`info: version changed...`).
     const info = [recordOf(this.old["info"])];
-    const fields = keywords(info, [recordOf(this.now["info"])], new Set());
-    for (const [, detail] of fields)
+    for (const [, detail] of keywords(info, [recordOf(this.now["info"])], NONE))
       this.fact("documentation-changed", { where: "info", path: "" }, detail);
     for (const where of ["paths", "webhooks"]) {
       const [a, b] = [recordOf(this.old[where]), recordOf(this.now[where])];
       const items = [...keysOf(a, b)].filter((key) => !key.startsWith("x-"));
-      this.report({ where, path: "" }, keywords([a], [b], new Set(items)));
+      this.report({ where, path: "" }, a, b, new Set(items));
     }
     const named = (doc: OpenApiDocument) =>
       new Map(listOperations(doc).map((o) => [operationName(o), o]));
     const [before, after] = [named(this.old), named(this.now)];
-    for (const [name, o] of before) {
-      const n = after.get(name);
+    for (const name of new Set([...before.keys(), ...after.keys()])) {
+      const [o, n] = [before.get(name), after.get(name)];
       const here = { where: name, path: "", operation: name };
-      if (n !== undefined) this.operation(here, o, n);
-      else this.fact("operation-removed", here, describe(o));
+      if (o && n) this.operation(here, o, n);
+      else if (o) this.fact("operation-removed", here, describe(o));
+      else if (n) this.fact("operation-added", here, describe(n));
     }
-    for (const [name, n] of after) {
-      const here = { where: name, path: "", operation: name };
-      if (!before.has(name)) this.fact("operation-added", here, describe(n));
-    }
-    // A changed component no operation's comparison went into (reached
-    // through a discriminator mapping, `not`, an encoding...): on its own.
+    // A changed component no comparison went into (a mapping, `not`...).
     for (const key of this.graphs[1].keys())
       if (this.graphs[0].has(key) && !this.unchanged.has(key))
         if (!this.walk.visited.has(key)) this.component(key);
@@ -184,9 +184,7 @@ class Differ implements WalkContext {
   }
 
   same(a: unknown, b: unknown): boolean {
-    const unchanged = (ref: string) =>
-      this.unchanged.has(componentKey(ref) ?? "");
-    return sameJson(a, b, unchanged);
+    return sameJson(a, b, (ref) => this.unchanged.has(componentKey(ref) ?? ""));
   }
 
   sameComponent(a: string | undefined, b: string | undefined) {
@@ -194,8 +192,10 @@ class Differ implements WalkContext {
     return a === b || this.renamed.get(a) === b ? b : undefined;
   }
 
-  private report(site: Site, found: [RuleId, string][]): void {
-    for (const [rule, detail] of found) this.fact(rule, site, detail);
+  /** What differs in the keywords of `a` and `b` not `handled` elsewhere. */
+  private report(at: Site, a: JsonObject, b: JsonObject, handled = NONE) {
+    for (const [rule, detail] of keywords([a], [b], handled))
+      this.fact(rule, at, detail);
   }
 
   /** Components removed, renamed (the same content under another name) or added. */
@@ -206,16 +206,14 @@ class Differ implements WalkContext {
       const [before, after] = [recordOf(a[section]), recordOf(b[section])];
       if (!TYPE_SECTIONS.has(section)) {
         const site = { where: `components.${section}`, path: "" };
-        this.report(site, keywords([before], [after], new Set()));
+        this.report(site, before, after);
         continue;
       }
       const added = Object.keys(after).filter((n) => !Object.hasOwn(before, n));
       for (const name of Object.keys(before)) {
         if (Object.hasOwn(after, name)) continue;
         const site = componentSite(`${section}/${name}`);
-        const twin = added.find((other) =>
-          sameJson(before[name], after[other]),
-        );
+        const twin = added.find((t) => sameJson(before[name], after[t]));
         if (twin === undefined) this.fact("component-removed", site);
         if (twin === undefined) continue;
         added.splice(added.indexOf(twin), 1);
@@ -237,10 +235,7 @@ class Differ implements WalkContext {
     if (section === "responses") return this.response(site, ref, ref);
     if (section !== "schemas") {
       const [a, b] = [deref(this.old, ref).value, deref(this.now, ref).value];
-      return this.report(
-        site,
-        keywords([recordOf(a)], [recordOf(b)], new Set()),
-      );
+      return this.report(site, recordOf(a), recordOf(b));
     }
     const reach = this.reached(key);
     const unused = reach.request.size + reach.response.size === 0;
@@ -256,19 +251,16 @@ class Differ implements WalkContext {
     const own = [...keysOf(o.pathItem, n.pathItem)].filter(
       (k) => isHttpMethod(k) || k === "parameters",
     );
-    this.report(item, keywords([o.pathItem], [n.pathItem], new Set(own)));
-    const all = (l: OperationLocation) => [
-      l.pathItem["parameters"],
-      l.operation,
-    ];
-    if (this.same(all(o), all(n))) return;
+    this.report(item, o.pathItem, n.pathItem, new Set(own));
+    const [x, y] = [o.operation, n.operation];
+    const shared = (l: OperationLocation) => l.pathItem["parameters"];
+    if (this.same([shared(o), x], [shared(n), y])) return;
     const before = parametersOf(this.old, o);
     const after = parametersOf(this.now, n);
     for (const key of new Set([...before.keys(), ...after.keys()])) {
       const site = inside(here, key);
       this.part("parameter", before.get(key), after.get(key), site);
     }
-    const [x, y] = [o.operation, n.operation];
     const body = inside(here, "request");
     this.part("request-body", x["requestBody"], y["requestBody"], body);
     const [ra, rb] = [recordOf(x["responses"]), recordOf(y["responses"])];
@@ -280,30 +272,26 @@ class Differ implements WalkContext {
         this.fact(`${success}response-removed`, site);
       else this.response(site, ra[status], rb[status]);
     }
-    const handled = words("parameters requestBody responses");
-    this.report(here, keywords([x], [y], handled));
+    this.report(here, x, y, words("parameters requestBody responses"));
   }
 
   /** One response on both sides: its headers, its content, the rest. */
   private response(site: Site, x: unknown, y: unknown): void {
-    const resolved = this.resolve(x, y, site);
-    const { at } = resolved;
-    const [a, b] = [recordOf(resolved.a), recordOf(resolved.b)];
-    const [ha, hb] = [headersOf(a), headersOf(b)];
+    const { at, a: ra, b: rb } = this.resolve(x, y, site);
+    const [a, b] = [recordOf(ra), recordOf(rb)];
+    // Header names are case-insensitive.
+    const headers = (r: JsonObject) =>
+      new Map(entriesOf(r["headers"]).map(([k, h]) => [k.toLowerCase(), h]));
+    const [ha, hb] = [headers(a), headers(b)];
     for (const name of new Set([...ha.keys(), ...hb.keys()])) {
       const header = inside(at, `header ${name}`);
       this.part("response-header", ha.get(name), hb.get(name), header);
     }
     this.content({ ...at, direction: "response" }, a, b);
-    this.report(at, keywords([a], [b], words("headers content")));
+    this.report(at, a, b, words("headers content"));
   }
 
-  /**
-   * A parameter, a request body or a response header, given inline or by
-   * `$ref` (when both sides name one component, its changes are that
-   * component's): removed, added, newly required or optional, then what it
-   * holds (a schema, or content by media type).
-   */
+  /** A parameter, request body or response header (a component's changes when both sides name one). */
   private part(kind: Part, x: unknown, y: unknown, site: Site): void {
     const direction = kind === "response-header" ? "response" : "request";
     const { at, a, b } = this.resolve(x, y, { ...site, direction });
@@ -323,8 +311,7 @@ class Differ implements WalkContext {
     if (required(a) && !required(b)) this.fact(`${kind}-became-optional`, at);
     this.walk.compare(a["schema"], b["schema"], at);
     this.content(at, a, b);
-    const handled = words("name in required schema content");
-    this.report(at, keywords([a], [b], handled));
+    this.report(at, a, b, words("name in required schema content"));
   }
 
   private content(site: Site, x: JsonObject, y: JsonObject): void {
@@ -336,7 +323,7 @@ class Differ implements WalkContext {
       else {
         const here = inside(site, type);
         this.walk.compare(a["schema"], b["schema"], here);
-        this.report(here, keywords([a], [b], words("schema")));
+        this.report(here, a, b, words("schema"));
       }
     }
   }
@@ -354,17 +341,23 @@ class Differ implements WalkContext {
   private reached(key: string): Sides {
     if (this.reach === undefined) {
       const reach = new Map<string, Sides>();
-      for (const [name, uses] of this.uses)
+      for (const location of [this.old, this.now].flatMap(listOperations)) {
+        const { operation: op, pathItem: item } = location;
+        const roots = {
+          request: [item["parameters"], op["parameters"], op["requestBody"]],
+          response: [op["responses"]],
+        };
         for (const side of SIDES) {
-          const queue = [...uses[side]];
+          const queue = [...componentRefs(roots[side])];
           const seen = new Set(queue);
-          for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
-            sidesOf(reach, next)[side].add(name);
+          for (let next = queue.pop(); next; next = queue.pop()) {
+            sidesOf(reach, next)[side].add(operationName(location));
             for (const graph of this.graphs)
               for (const target of graph.get(next) ?? [])
                 if (seen.size < seen.add(target).size) queue.push(target);
           }
         }
+      }
       this.reach = reach;
     }
     return sidesOf(this.reach, key);
@@ -374,81 +367,22 @@ class Differ implements WalkContext {
 type Sides = Record<Direction, Set<string>>;
 
 function sidesOf(map: Map<string, Sides>, key: string): Sides {
-  const sides = map.get(key) ?? { request: new Set(), response: new Set() };
-  map.set(key, sides);
-  return sides;
+  return upsert(map, key, () => ({ request: new Set(), response: new Set() }));
 }
 
-/** Each component (`section/name`) and the components it references directly. */
-type Graph = Map<string, Set<string>>;
+type Graph = ReturnType<typeof componentGraph>;
 
-function graphOf(doc: OpenApiDocument): Graph {
-  const graph: Graph = new Map();
-  for (const [section, entries] of entriesOf(doc["components"]))
-    for (const [name, value] of entriesOf(entries))
-      graph.set(`${section}/${name}`, refsIn(value));
-  return graph;
-}
-
-/** The components (`section/name`) that references inside `value` point into. */
-function refsIn(value: unknown): Set<string> {
-  const keys = new Set<string>();
-  forEachRef(value, (ref) => {
-    const key = componentKey(ref);
-    if (key !== undefined) keys.add(key);
-  });
-  return keys;
-}
-
-/** The components the same in both documents, as written and in all they reference. */
-function unchangedComponents(
-  docs: readonly [OpenApiDocument, OpenApiDocument],
-  graphs: readonly [Graph, Graph],
-): Set<string> {
-  const dependents = new Map<string, string[]>();
-  for (const graph of graphs)
-    for (const [key, targets] of graph)
-      for (const target of targets) {
-        const list = dependents.get(target) ?? [];
-        dependents.set(target, list);
-        list.push(key);
-      }
-  const keys = new Set([...graphs[0].keys(), ...graphs[1].keys()]);
-  const valueOf = (doc: OpenApiDocument, key: string) =>
-    getAt(doc, ["components", ...key.split(/\/(.*)/s, 2)]);
-  const changed = [...keys].filter((key) => {
-    const a = valueOf(docs[0], key);
-    return a === undefined || !sameJson(a, valueOf(docs[1], key));
-  });
-  const affected = new Set<string>();
-  for (let key = changed.pop(); key !== undefined; key = changed.pop()) {
-    if (affected.has(key)) continue;
-    affected.add(key);
-    for (const user of dependents.get(key) ?? []) changed.push(user);
-  }
-  return new Set([...keys].filter((key) => !affected.has(key)));
-}
-
-/** An operation's parameters by `in name` (path-level ones overridden by the operation's), as written. */
+/** An operation's parameters by `in name` (header names lower-cased), the operation's over its path's. */
 function parametersOf(doc: OpenApiDocument, location: OperationLocation) {
   const result = new Map<string, unknown>();
   const { pathItem, operation } = location;
-  for (const list of [pathItem["parameters"], operation["parameters"]]) {
+  for (const list of [pathItem["parameters"], operation["parameters"]])
     for (const raw of Array.isArray(list) ? list : []) {
       const value = deref(doc, raw).value;
       if (!isRecord(value)) continue;
-      const where = String(value["in"]);
-      // Header names are case-insensitive.
-      const name = String(value["name"]);
+      const [where, name] = [String(value["in"]), String(value["name"])];
       const key = where === "header" ? name.toLowerCase() : name;
       result.set(`${where} ${key}`, raw);
     }
-  }
   return result;
-}
-
-/** A response's headers by lower-cased name (header names are case-insensitive). */
-function headersOf(response: JsonObject): Map<string, unknown> {
-  const headers = entriesOf(response["headers"]);
-  return new Map(headers.map(([name, header]) => [name.toLowerCase(), header]));
 }

@@ -1,7 +1,6 @@
 /**
- * What every stage of the pipeline shares: its one error type, the files it
- * owns, and small pure helpers over parsed OpenAPI documents (JSON values,
- * local `$ref`s, operations, JSON text with big integers kept as written).
+ * What every stage shares: the error type, the files owned, and pure helpers
+ * over parsed documents (JSON values, local `$ref`s, operations, JSON text).
  */
 import { randomUUID } from "node:crypto";
 
@@ -30,21 +29,14 @@ export function oneLine(text: string): string {
   return printable(text.replace(/\s+/g, " ").trim());
 }
 
-const ESCAPES: Record<string, string> = {
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-};
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-/**
- * `text` with each control or line-separator character written as an escape
- * (`\n`, `\u001b`, `\u2028`): one line, and nothing a terminal acts on.
- */
+/** `text` with control and line-separator characters escaped (`\n`, `\u001b`): nothing a terminal acts on. */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    const named = ESCAPES[c];
-    return named ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** Any thrown value in one line, with the `cause` Node's fetch hides the useful part in. */
@@ -59,7 +51,7 @@ export function describeError(error: unknown): string {
 /** A parsed JSON object. The pipeline never trusts a document's shape, so values stay `unknown`. */
 export type JsonObject = Record<string, unknown>;
 
-/** A parsed OpenAPI document (only known to be a JSON object with an `openapi` field). */
+/** A parsed OpenAPI document (only known to be an object with an `openapi` field). */
 export type OpenApiDocument = JsonObject;
 
 /** Whether `value` is a plain JSON object (not an array, not null). */
@@ -82,6 +74,13 @@ export function entriesOf(value: unknown): [string, unknown][] {
   return isRecord(value) ? Object.entries(value) : [];
 }
 
+/** `map`'s value for `key`, made and set first if it has none. */
+export function upsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  const value = map.get(key) ?? make();
+  map.set(key, value);
+  return value;
+}
+
 /** `object[key] = value` as an own property, even for a key named "__proto__" (assignment would call its setter). */
 export function setKey(object: JsonObject, key: string, value: unknown): void {
   if (key !== "__proto__") object[key] = value;
@@ -94,20 +93,16 @@ export function setKey(object: JsonObject, key: string, value: unknown): void {
 /** Stands in for a `bigint` (an integer beyond 2^53) in JSON text; random, so no document holds it. */
 export const BIG_INTEGER_MARK = `__bigint_${randomUUID().replace(/-/g, "")}__`;
 
+/** A `JSON.stringify` replacer writing each `bigint` as a string marked {@link BIG_INTEGER_MARK}. */
+export const markBigInts = (_key: string, value: unknown) =>
+  typeof value === "bigint" ? `${BIG_INTEGER_MARK}${value}` : value;
+
+const MARKED = new RegExp(`"${BIG_INTEGER_MARK}(-?\\d+)"`, "g");
+
 /** `JSON.stringify(value, null, indent)`, each `bigint` written as its digits. */
 export function jsonText(value: unknown, indent?: number): string {
-  let big = false;
-  const text = JSON.stringify(
-    value,
-    (_key, item: unknown) => {
-      if (typeof item !== "bigint") return item;
-      big = true;
-      return `${BIG_INTEGER_MARK}${item}`;
-    },
-    indent,
-  );
-  if (!big) return text;
-  return text.replace(new RegExp(`"${BIG_INTEGER_MARK}(-?\\d+)"`, "g"), "$1");
+  const text = JSON.stringify(value, markBigInts, indent);
+  return text?.includes(BIG_INTEGER_MARK) ? text.replace(MARKED, "$1") : text;
 }
 
 /** The path-item keys that hold an operation, in the specification's order. */
@@ -121,24 +116,18 @@ const decoded = new Map<string, readonly string[] | undefined>();
 
 /** A local reference's pointer segments (RFC 6901: `#/a~1b/c` → `a/b`, `c`), or `undefined` if not local. */
 export function decodeRef(ref: string): readonly string[] | undefined {
-  if (!decoded.has(ref)) decoded.set(ref, decode(ref));
-  return decoded.get(ref);
-}
-
-function decode(ref: string): string[] | undefined {
-  if (!ref.startsWith("#")) return undefined;
+  if (decoded.has(ref)) return decoded.get(ref);
   let fragment = ref.slice(1);
   try {
     fragment = decodeURIComponent(fragment);
   } catch {
     // A stray "%" is more likely a literal character than an encoding error.
   }
-  if (fragment === "") return [];
-  if (!fragment.startsWith("/")) return undefined;
-  return fragment
-    .slice(1)
-    .split("/")
-    .map((segment) => segment.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const local = ref.startsWith("#") && /^(\/|$)/.test(fragment);
+  const segments = fragment.split("/").slice(1);
+  const unescape = (s: string) => s.replace(/~1/g, "/").replace(/~0/g, "~");
+  decoded.set(ref, local ? segments.map(unescape) : undefined);
+  return decoded.get(ref);
 }
 
 /** Encodes pointer segments as a local reference (the inverse of {@link decodeRef}). */
@@ -172,11 +161,10 @@ export function forEachRef(
   visit: (ref: string, at: readonly string[]) => void,
   at: string[] = [],
 ): void {
-  if (at.length > MAX_NESTING) {
+  if (at.length > MAX_NESTING)
     throw new PipelineError(
       `nests more than ${MAX_NESTING} levels deep (at ${encodeRef(at.slice(0, 6))}/…)`,
     );
-  }
   if (typeof value !== "object" || value === null) return;
   const { $ref, discriminator } = value as JsonObject;
   if (typeof $ref === "string") visit($ref, at);
@@ -193,11 +181,7 @@ export function forEachRef(
   }
 }
 
-/**
- * Follows `$ref` chains from `value` to a value that is not a reference.
- * Returns it (`undefined` when a reference leads nowhere or loops) and the
- * last reference followed, which names the component.
- */
+/** Follows `$ref`s from `value`: what they lead to (`undefined`: nowhere, or a loop) and the last, naming the component. */
 export function deref(doc: unknown, value: unknown) {
   let current = value;
   let lastRef: string | undefined;
@@ -228,17 +212,15 @@ export interface OperationLocation {
 /** Every operation, in document order: `paths`, then `webhooks`; path items given as `$ref` resolved. */
 export function listOperations(doc: OpenApiDocument): OperationLocation[] {
   const found: OperationLocation[] = [];
-  for (const container of ["paths", "webhooks"] as const) {
+  for (const container of ["paths", "webhooks"] as const)
     for (const [key, item] of entriesOf(doc[container])) {
-      const pathItem = deref(doc, item).value;
-      if (!isRecord(pathItem)) continue;
+      const pathItem = recordOf(deref(doc, item).value);
       for (const method of HTTP_METHODS) {
         const operation = pathItem[method];
         if (isRecord(operation))
           found.push({ container, key, method, operation, pathItem });
       }
     }
-  }
   return found;
 }
 
@@ -260,4 +242,23 @@ export function componentKey(ref: string | undefined): string | undefined {
   const segments = ref === undefined ? undefined : decodeRef(ref);
   if (segments?.[0] !== "components" || segments.length < 3) return undefined;
   return `${segments[1]}/${segments[2]}`;
+}
+
+/** The components (`section/name`) the references inside `value` point into. */
+export function componentRefs(value: unknown): Set<string> {
+  const keys = new Set<string>();
+  forEachRef(value, (ref) => {
+    const key = componentKey(ref);
+    if (key !== undefined) keys.add(key);
+  });
+  return keys;
+}
+
+/** Each component (`section/name`) of `doc` and the components it references directly. */
+export function componentGraph(doc: OpenApiDocument) {
+  const graph = new Map<string, Set<string>>();
+  for (const [section, entries] of entriesOf(doc["components"]))
+    for (const [name, value] of entriesOf(entries))
+      graph.set(`${section}/${name}`, componentRefs(value));
+  return graph;
 }

@@ -1,7 +1,6 @@
 /**
- * Emit: the contents of generated/, computed in memory (openapi-typescript,
- * the answer shapes, then prettier). Writing and `--check` both start from
- * this map, so they cannot disagree about what "up to date" means.
+ * Emit: the contents of generated/ in memory (openapi-typescript, the answer
+ * shapes, then prettier), which writing and `--check` both start from.
  */
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -16,14 +15,13 @@ import {
   SHAPES_FILE,
   TYPES_FILE,
   VERSION_FILE,
+  markBigInts,
   recordOf,
   type OpenApiDocument,
 } from "./document.js";
 
-// openapi-typescript's CommonJS build, through require: importing its ESM
-// build makes Node scan the whole TypeScript compiler (which it loads) for
-// named exports, about a second on every run. redocly through require too:
-// the instance openapi-typescript loads, not a second one.
+// CommonJS builds: the ESM one makes Node scan the TypeScript compiler for
+// named exports (a second a run); redocly: openapi-typescript's instance.
 const require = createRequire(import.meta.url);
 const { default: openapiTS, astToString } =
   require("openapi-typescript") as typeof OpenApiTypescript;
@@ -47,21 +45,16 @@ export async function emitGenerated(
   const shapes = answerShapesSource(doc, header);
   let types: string;
   try {
-    // A copy: openapi-typescript changes what it is given (discriminators),
-    // and the caller compares the document meanwhile. It cannot print a
-    // bigint: it gets the integer as a marked string, its output the integer.
-    const mark = (_key: string, value: unknown) =>
-      typeof value === "bigint" ? `${BIG_INTEGER_MARK}${value}` : value;
-    const input: unknown = JSON.parse(JSON.stringify(doc, mark));
+    // A copy (openapi-typescript changes it while the caller diffs), bigints
+    // marked, put back as digits in the output.
+    const input: unknown = JSON.parse(JSON.stringify(doc, markBigInts));
     const nodes = await openapiTS(input as unknown as OpenAPI3, {
       // Output independent of the source's key order.
       alphabetize: true,
-      // A `default` is what the server assumes when a value is absent, not a
-      // promise that a response carries it: such properties stay optional.
+      // A `default` promises nothing about a response: the property stays optional.
       defaultNonNullable: false,
       silent: true,
-      // The one validation by redocly in a run: its default ("minimal")
-      // would refuse real documents over rules without effect on the types.
+      // redocly's one validation; "minimal" refuses real documents needlessly.
       redocly: await createConfig({
         rules: {
           "no-unresolved-refs": "error",
@@ -69,10 +62,8 @@ export async function emitGenerated(
         },
       }),
     });
-    types = astToString(nodes).replace(
-      new RegExp(`"?${BIG_INTEGER_MARK}(-?\\d+)"?`, "g"),
-      "$1",
-    );
+    const marked = new RegExp(`"?${BIG_INTEGER_MARK}(-?\\d+)"?`, "g");
+    types = astToString(nodes).replace(marked, "$1");
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PipelineError(
@@ -94,11 +85,7 @@ function comment(text: string): string {
   return text.replace(/\s+/g, " ").replace(/\*\//g, "*\\/");
 }
 
-/**
- * The prettier child: formats each `[file, source]` of the JSON on stdin as
- * prettier's CLI would under argv[2], and writes the results (or its error)
- * as JSON.
- */
+/** The prettier child: formats the `[file, source]` pairs on stdin as its CLI would under argv[2], answering in JSON. */
 const CHILD = `
 const { pathToFileURL } = await import("node:url");
 const { join } = await import("node:path");
@@ -122,11 +109,7 @@ try {
 }
 `;
 
-/**
- * Prettier in a child process, as the bare tools run it: no process holds both
- * openapi-typescript's syntax tree and prettier's (on Stripe, peak memory 278
- * MB rather than 415 MB). Started first, it loads while this one generates.
- */
+/** Prettier in a child process, loading while this one generates (no process holds both syntax trees: 278 MB, not 415, on Stripe). */
 export class Formatter {
   private readonly result: Promise<string>;
   private readonly child;
@@ -134,14 +117,11 @@ export class Formatter {
   /** Starts prettier for files under `root` (where its configuration is looked up). */
   constructor(root: string) {
     const prettier = require.resolve("prettier");
-    this.child = spawn(
-      process.execPath,
-      ["--input-type=module", "--eval", CHILD, prettier, root],
-      { stdio: ["pipe", "pipe", "pipe"] },
-    );
+    const args = ["--input-type=module", "--eval", CHILD, prettier, root];
+    this.child = spawn(process.execPath, args);
     const { child } = this;
     let [stdout, stderr] = ["", ""];
-    // Decoded as a stream: a character split between two chunks stays whole.
+    // Decoded as a stream: a character split between chunks stays whole.
     child.stdout.setEncoding("utf8").on("data", (text) => (stdout += text));
     child.stderr.setEncoding("utf8").on("data", (text) => (stderr += text));
     // A child that died before reading is reported by its exit, below.
@@ -170,8 +150,7 @@ export class Formatter {
       error?: string;
     };
     if (answer.output !== undefined) return new Map(answer.output);
-    // Every line of the reason (a configuration error gives it on the
-    // second), not the code frame a syntax error adds (`> 1 | …`, `  | ^`).
+    // Every line of the reason, not the code frame (`> 1 | …`, `  | ^`).
     const frame = /^\s*>?\s*\d*\s*\|/;
     const lines = String(answer.error).split("\n");
     const reason = lines.filter((line) => !frame.test(line)).join(" ");

@@ -1,7 +1,6 @@
 /**
- * `npm run generate`, the pipeline's shell: reads the command line, runs a
- * mode (regenerate, `--check`, `--pull` in `pull.ts`) in the current
- * directory, prints, and chooses the exit code.
+ * `npm run generate`, the pipeline's shell: the command line, the modes
+ * (regenerate, `--check`, `--pull` in `pull.ts`), the exit code.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -53,11 +52,8 @@ export class UsageError extends Error {}
 /** The parsed command line. */
 export type Args = ReturnType<typeof parseCli>;
 
-/** Where the shell prints: reports and progress on stdout, one-line failures and warnings on stderr. */
-export interface Terminal {
-  out(text: string): void;
-  err(text: string): void;
-}
+/** Where the shell prints: reports on stdout, one-line failures and warnings on stderr. */
+export type Terminal = Record<"out" | "err", (text: string) => void>;
 
 /** Runs `npm run generate -- <argv>` in the current directory; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -83,21 +79,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await locked(async () => {
       // Prettier starts loading in its own process while this one works.
       const formatter = new Formatter(root);
-      let files: Map<string, string>;
-      try {
-        const sources = await emitGenerated(await readCommitted(root));
-        files = await formatter.format(sources);
-      } finally {
-        formatter.stop();
-      }
+      const files = await readCommitted(root)
+        .then(emitGenerated)
+        .then((sources) => formatter.format(sources))
+        .finally(() => formatter.stop());
       if (args.check) {
         const stale = await findStaleFiles(root, files, GENERATED_DIR);
-        if (stale.length === 0)
-          out(`${GENERATED_DIR}/ is up to date with ${DOCUMENT_FILE}`);
-        else {
-          const list = stale.map((s) => `${s.path} (${s.reason})`).join(", ");
-          err(`stale: ${list}; run \`npm run generate\``);
-        }
+        const list = stale.map((s) => `${s.path} (${s.reason})`).join(", ");
+        if (stale.length > 0) err(`stale: ${list}; run \`npm run generate\``);
+        else out(`${GENERATED_DIR}/ is up to date with ${DOCUMENT_FILE}`);
         return stale.length === 0 ? 0 : 1;
       }
       const result = await writeFiles(root, files, GENERATED_DIR);
@@ -138,8 +128,7 @@ async function readCommitted(root: string) {
 
 /** The arguments after `npm run generate --`; a UsageError says in one line what is wrong. */
 function parseCli(argv: readonly string[]) {
-  // `--pull` takes an optional value, which parseArgs cannot express: accept
-  // `--pull=X` by splitting it, and take `--pull X` as a positional.
+  // parseArgs has no optional value: `--pull=X` is split, `--pull X` a positional.
   const args = argv.flatMap((arg) =>
     arg.startsWith("--pull=") ? ["--pull", arg.slice(7)] : [arg],
   );

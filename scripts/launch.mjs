@@ -11,8 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
-// Node 22 and later keep compiled code between runs (the TypeScript
-// compiler openapi-typescript loads is most of the start-up); Node 20 goes on without.
+// Node 22+ keeps compiled code (mostly the TypeScript compiler) between runs.
 module.enableCompileCache?.();
 const scripts = dirname(fileURLToPath(import.meta.url));
 const { outputFiles } = await build({
@@ -32,15 +31,11 @@ const file = join(cache, `run-${unique}.mjs`);
 await mkdir(cache, { recursive: true });
 await writeFile(file, outputFiles[0]?.contents ?? "");
 /** @type {{ main(argv: string[]): Promise<number> }} */
-let generate;
-try {
-  generate = await import(pathToFileURL(file).href);
-} finally {
-  await rm(file, { force: true });
-}
+const generate = await import(pathToFileURL(file).href).finally(() =>
+  rm(file, { force: true }),
+);
 const code = await generate.main(process.argv.slice(2));
-// Let what was printed reach a pipe, then exit: a lingering socket or
-// timer must not keep the process (or a CI job) alive.
+// Flush, then exit: a lingering socket or timer must not keep a CI job alive.
 await Promise.all(
   [process.stdout, process.stderr].map(
     (stream) => new Promise((resolve) => stream.write("", resolve)),

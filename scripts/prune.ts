@@ -1,7 +1,6 @@
 /**
- * Prune: keep the configured operations and what they use, so openapi.json and
- * the types cover what the client calls, and what is validated is what is
- * kept. Pure: what is kept whole is shared with the input, not copied.
+ * Prune (pure): keep the configured operations and what they use, so
+ * openapi.json, the types and what is validated cover what the client calls.
  */
 import {
   PipelineError,
@@ -16,17 +15,17 @@ import {
   listOperations,
   recordOf,
   setKey,
+  upsert,
   type JsonObject,
   type OpenApiDocument,
   type OperationLocation,
 } from "./document.js";
 
 /**
- * `doc` with only the `operations` (operationIds) and, in the source's key
- * order, what they use: every other root key (of `tags`, those a kept
- * operation names); their path items without other methods (one given by
- * `$ref` whole); the components reached through `$ref`s and discriminator
- * mappings, transitively; the security schemes `security` names; `x-*` keys.
+ * `doc` with only the `operations` (operationIds) and, in its key order, what
+ * they use: other root keys (the `tags` they name), their path items without
+ * other methods, the components reached (transitively), the security schemes
+ * named, `x-*` keys. What is kept whole is shared with `doc`, not copied.
  *
  * @throws PipelineError for an unknown or duplicated operationId, or a `$ref`
  *   in what is kept that resolves nowhere, into another file or into an
@@ -45,8 +44,7 @@ export function pruneDocument(
   // A worklist, not recursion: a chain of thousands of schemas is no risk.
   const pending: string[][] = [];
   const keep = (section: string, name: string): void => {
-    const names = kept.get(section) ?? new Set();
-    kept.set(section, names);
+    const names = upsert(kept, section, () => new Set());
     if (!names.has(name)) pending.push(["components", section, name]);
     names.add(name);
   };
@@ -56,7 +54,7 @@ export function pruneDocument(
     const segments = decodeRef(ref) ?? [];
     const target = getAt(doc, segments);
     const [root, section, name] = segments;
-    // A whole section, or all components (legal, rare): all of it.
+    // A whole section, or all components (rare): all of it.
     if (root === "components" && section === undefined)
       for (const [s, entries] of entriesOf(target))
         for (const [entry] of entriesOf(entries)) keep(s, entry);
@@ -83,21 +81,16 @@ export function pruneDocument(
   walk(webhooks, ["webhooks"]);
   for (const [key, value] of entriesOf(doc["components"]))
     if (key.startsWith("x-")) walk(value, ["components", key]);
-  // Schemes named in `security` (not by `$ref`), if declared; the root
-  // `security` is kept as it is, and so are its schemes.
-  const schemes = getAt(doc, ["components", "securitySchemes"]);
-  const requirements = [
-    doc["security"],
-    ...selected.map((s) => s.operation["security"]),
-  ];
-  for (const requirement of requirements.flatMap((r) =>
-    Array.isArray(r) ? r : [],
-  ))
-    for (const [name] of entriesOf(requirement))
-      if (isRecord(schemes) && Object.hasOwn(schemes, name)) {
-        keep("securitySchemes", name);
-        walk(undefined, []);
-      }
+  // Schemes `security` names (not by `$ref`), the root's included.
+  const schemes = recordOf(getAt(doc, ["components", "securitySchemes"]));
+  const security = selected.map((s) => s.operation["security"]);
+  for (const list of [doc["security"], ...security])
+    for (const requirement of Array.isArray(list) ? list : [])
+      for (const [name] of entriesOf(requirement))
+        if (Object.hasOwn(schemes, name)) {
+          keep("securitySchemes", name);
+          walk(undefined, []);
+        }
 
   const components: JsonObject = {};
   for (const [section, entries] of entriesOf(doc["components"])) {
@@ -109,11 +102,8 @@ export function pruneDocument(
       if (names.has(name)) setKey(subset, name, value);
     setKey(components, section, subset);
   }
-  const used = new Set(
-    selected.flatMap(({ operation: { tags } }) =>
-      Array.isArray(tags) ? tags : [],
-    ),
-  );
+  const tags = selected.map((s) => s.operation["tags"]);
+  const used = new Set(tags.flatMap((t) => (Array.isArray(t) ? t : [])));
   if (Array.isArray(doc["tags"]))
     output["tags"] = doc["tags"].filter((t) => used.has(recordOf(t)["name"]));
   output["components"] = components;
@@ -149,9 +139,7 @@ function selectOperations(
     .filter((id): id is string => typeof id === "string");
   const named = missing.map((id) => {
     const close = closest(id, ids);
-    return close === undefined
-      ? `"${id}"`
-      : `"${id}" (did you mean "${close}"?)`;
+    return `"${id}"${close === undefined ? "" : ` (did you mean "${close}"?)`}`;
   });
   throw new PipelineError(
     `unknown operationId${missing.length > 1 ? "s" : ""} ${named.join(", ")}: not found in the document's ${ids.length} operations`,
@@ -205,8 +193,7 @@ function closest(id: string, candidates: readonly string[]) {
 
 /**
  * Every `$ref` of `doc` that resolves nowhere or into another file (never
- * followed: a fresh clone has no other file), one line each: upstream, a
- * warning where the kept operations do not reach it; in openapi.json, an error.
+ * followed), one line each: upstream a warning, in openapi.json an error.
  *
  * @throws PipelineError for a document nested past any real one.
  */

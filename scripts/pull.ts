@@ -1,8 +1,7 @@
 /**
- * `npm run generate -- --pull`: load the upstream document, keep what the
- * configured operations use, compare with the committed openapi.json,
- * report, and (unless this is a dry run or a kept operation is gone) write
- * openapi.json and generated/. Returns the exit code.
+ * `npm run generate -- --pull`: load, prune, compare with the committed
+ * openapi.json, report, and (unless a dry run or a kept operation is gone)
+ * write openapi.json and generated/.
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -27,12 +26,10 @@ import { loadSource, parseDocument } from "./source.js";
 import type { Formatter } from "./emit.js";
 import { writeFileAtomically, writeFiles, type WriteResult } from "./write.js";
 
-/** Exit code of a pull that breaks callers. */
-const EXIT_BREAKING = 3;
-/** Exit code of a dry run that would change openapi.json without breaking callers. */
-const EXIT_WOULD_CHANGE = 4;
+/** Exit codes: a break for callers; a dry run's change that breaks nothing. */
+const [EXIT_BREAKING, EXIT_WOULD_CHANGE] = [3, 4];
 
-/** Runs a pull in `root`; see the module comment. */
+/** Runs a pull in `root` (see the module comment); returns the exit code. */
 export async function pull(
   root: string,
   args: Args,
@@ -49,8 +46,7 @@ export async function pull(
   const loaded = await loadSource(source, { ...args, cwd: root });
   const previous = await readPrevious(root);
   const upstream = parseDocument(loaded.text, loaded.origin);
-  // A kept operation that upstream dropped is the most breaking change
-  // there is: reported (exit 3), rather than failing as if the pull had.
+  // A kept operation upstream dropped is reported (exit 3), not a failure.
   const upstreamIds = idsOf(upstream);
   const previousIds = idsOf(previous.doc ?? {});
   const removedUpstream = operations.filter(
@@ -71,8 +67,7 @@ export async function pull(
   let formatter: Formatter | undefined;
   let formatted: Promise<Map<string, string>> | undefined;
   if (!args.dryRun && !refused) {
-    // The heavy modules (openapi-typescript loads the TypeScript compiler)
-    // only once everything cheap has passed: failing is fast.
+    // The heavy modules (the TypeScript compiler) once the cheap checks pass.
     const emit = await import("./emit.js");
     formatter = new emit.Formatter(root);
     formatted = formatter.format(await emit.emitGenerated(next));
@@ -83,9 +78,8 @@ export async function pull(
   let documentText: string;
   const warnings: string[] = [];
   try {
-    // While prettier formats, in its own process: what is only reported.
-    // What only matters where the kept operations reach it (pruning refuses
-    // that), and is tolerated elsewhere.
+    // While prettier formats: what is only reported (prune refused any
+    // unusable `$ref` the kept operations reach).
     const unusable = unusableRefs(upstream, loaded.origin);
     if (unusable.length > 0) {
       const [s, more] = unusable.length === 1 ? ["", ""] : ["s", ", ..."];
@@ -118,42 +112,46 @@ export async function pull(
     files,
     warnings,
   };
-  await printReport(root, report, args, terminal);
+  const { reportFile: file, reportFormat: format } = args;
+  const text = renderReport(report, format);
+  if (file === undefined) terminal.out(text.trimEnd());
+  else
+    try {
+      await writeFileAtomically(resolve(root, file), text);
+      terminal.out(`report (${format}) written to ${file}`);
+    } catch (error) {
+      // Exit 1 promises nothing was written: once files are, the report goes
+      // to stdout instead, and the exit code stays the pull's verdict.
+      if (files === undefined) throw error;
+      const why = describeError(error);
+      terminal.err(`warning: ${why}; the report follows on stdout`);
+      terminal.out(text.trimEnd());
+    }
 
   const breaking = diff.changes.filter((c) => c.level === "breaking").length;
   const changes = `${breaking} breaking change${breaking === 1 ? "" : "s"} for callers`;
+  let failure: string | undefined;
   if (refused) {
     const [s, them] = removedUpstream.length === 1 ? ["", "it"] : ["s", "them"];
-    terminal.err(
+    failure =
       `kept operation${s} ${removedUpstream.join(", ")} removed upstream (${changes}, see the report); ` +
-        `nothing written: the package cannot be generated without ${them}; to accept, remove ${them} from "openapi.operations" in package.json`,
-    );
-    return EXIT_BREAKING;
-  }
-  if (args.dryRun) {
+      `nothing written: the package cannot be generated without ${them}; to accept, remove ${them} from "openapi.operations" in package.json`;
+  } else if (args.dryRun) {
     if (!report.documentChanged) return 0;
     if (breaking === 0) return EXIT_WOULD_CHANGE;
-    terminal.err(`${changes} (see the report); dry run: nothing written`);
-    return EXIT_BREAKING;
-  }
-  if (breaking > 0 && !args.allowBreaking) {
-    terminal.err(
-      `${changes} (listed above); the files are written for inspection (git diff); pass --allow-breaking to accept`,
-    );
-    return EXIT_BREAKING;
-  }
-  return 0;
+    failure = `${changes} (see the report); dry run: nothing written`;
+  } else if (breaking > 0 && !args.allowBreaking)
+    failure = `${changes} (listed above); the files are written for inspection (git diff); pass --allow-breaking to accept`;
+  if (failure === undefined) return 0;
+  terminal.err(failure);
+  return EXIT_BREAKING;
 }
 
 function idsOf(doc: OpenApiDocument): Set<string> {
   return new Set(listOperations(doc).map(operationName));
 }
 
-/**
- * Where the kept operations and `openapi.operations` part: a one-off
- * `--operations` that keeps more or fewer than it (the next plain pull
- * undoes it), or a plain pull that drops operations an earlier one kept.
- */
+/** Where the kept operations and `openapi.operations` part (a one-off `--operations`, or what an earlier one kept). */
 function hints(
   args: Args,
   configured: readonly string[],
@@ -161,10 +159,10 @@ function hints(
   upstreamIds: ReadonlySet<string>,
 ): string[] {
   const where = '"openapi.operations" in package.json';
-  const say = (ids: string[], text: (it: string, is: string) => string) => {
-    const [it, is] = ids.length === 1 ? ["it", "is"] : ["them", "are"];
-    return ids.length === 0 ? [] : [text(it ?? "", is ?? "")];
-  };
+  const say = (ids: string[], text: (it: string, is: string) => string) =>
+    ids.length === 0
+      ? []
+      : [ids.length > 1 ? text("them", "are") : text("it", "is")];
   const { operations } = args;
   if (operations === undefined) {
     const ids = [...previousIds].filter(
@@ -196,14 +194,12 @@ function hints(
 
 /** The `openapi` settings of package.json. */
 async function readConfig(root: string) {
-  let pkg: unknown;
-  try {
-    pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
-  } catch (error) {
+  const text = readFile(join(root, "package.json"), "utf8");
+  const pkg: unknown = await text.then(JSON.parse).catch((error: unknown) => {
     throw new PipelineError(
       `cannot read package.json in ${root}: ${describeError(error)}`,
     );
-  }
+  });
   const config = recordOf(recordOf(pkg)["openapi"]);
   const { operations, source } = config;
   if (
@@ -220,42 +216,16 @@ async function readConfig(root: string) {
 
 /** The committed openapi.json to compare with; a missing or unreadable one is no error. */
 async function readPrevious(root: string) {
-  let text: string;
-  try {
-    text = await readFile(join(root, DOCUMENT_FILE), "utf8");
-  } catch {
-    return { doc: undefined, text: undefined };
-  }
+  const path = join(root, DOCUMENT_FILE);
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) return { doc: undefined, text };
   try {
     const doc = parseDocument(text, DOCUMENT_FILE);
     forEachRef(doc, () => undefined); // refuses a nesting no walk could take
     return { doc, text };
   } catch (error) {
-    // A broken committed file must not block replacing it; it only means
-    // there is nothing to compare with.
+    // A broken committed file must not block replacing it.
     const note = `the previous ${DOCUMENT_FILE} could not be read (${describeError(error)}); nothing to compare with`;
     return { doc: undefined, text, note };
-  }
-}
-
-async function printReport(
-  root: string,
-  report: PullReport,
-  args: Args,
-  terminal: Terminal,
-): Promise<void> {
-  const text = renderReport(report, args.reportFormat);
-  if (args.reportFile === undefined) return terminal.out(text.trimEnd());
-  try {
-    await writeFileAtomically(resolve(root, args.reportFile), text);
-    terminal.out(`report (${args.reportFormat}) written to ${args.reportFile}`);
-  } catch (error) {
-    // Exit 1 promises that openapi.json and generated/ are untouched: once
-    // they are written, the report goes to stdout rather than being lost,
-    // and the exit code stays the pull's verdict.
-    if (report.files === undefined) throw error;
-    const why = describeError(error);
-    terminal.err(`warning: ${why}; the report follows on stdout`);
-    terminal.out(text.trimEnd());
   }
 }

@@ -1,7 +1,6 @@
 /**
- * What a pull found, rendered: text for a terminal, Markdown for a pull
- * request, JSON for machines. Only a renderer leaves out what it does not
- * print (Markdown stays within 65,536 characters, saying so). Pure.
+ * What a pull found, rendered (pure): text for a terminal, Markdown for a pull
+ * request (within GitHub's limit, saying what it leaves out), JSON for machines.
  */
 import type { DocumentDiff } from "./diff.js";
 import { printable } from "./document.js";
@@ -62,7 +61,7 @@ function toJson(report: PullReport) {
       inDocument: report.operationsInDocument,
     },
     bump: diff.bump,
-    breaking: count(diff.changes, "breaking"),
+    breaking: ofLevel(diff.changes, "breaking").length,
     documentChanged: report.documentChanged,
     dryRun: report.dryRun,
     changes: diff.changes.map((c) => ({
@@ -80,14 +79,13 @@ const SECTIONS: readonly [Level, string][] = [
   ["documentation", "Documentation changes"],
 ];
 
-function count(changes: readonly Change[], level: Level): number {
-  return changes.filter((change) => change.level === level).length;
-}
+const ofLevel = (changes: readonly Change[], level: Level) =>
+  changes.filter((change) => change.level === level);
 
 /** `3 breaking, 1 other, 2 documentation`. */
 function tally(changes: readonly Change[]): string {
-  const [breaking, other, docs] = SECTIONS.map(([l]) => count(changes, l));
-  return `${breaking} breaking, ${other} other, ${docs} documentation`;
+  const count = (level: Level) => ofLevel(changes, level).length;
+  return `${count("breaking")} breaking, ${count("non-breaking")} other, ${count("documentation")} documentation`;
 }
 
 /** What a change reaches: `agent_stop, agent_status` (the first `max`, then how many more), or the document. */
@@ -122,7 +120,7 @@ function text(report: PullReport): string {
       `Changes since the previous openapi.json (info.version ${versions(diff)}): ${tally(diff.changes)} (semver ${diff.bump})`,
     );
     for (const [level, title] of SECTIONS) {
-      const changes = diff.changes.filter((c) => c.level === level);
+      const changes = ofLevel(diff.changes, level);
       if (changes.length > 0) lines.push(`${title}:`);
       // A terminal line is kept readable; the JSON report has the message whole.
       for (const c of changes)
@@ -148,12 +146,12 @@ function text(report: PullReport): string {
 /** The body of the pull request the scheduled workflow keeps, within {@link MARKDOWN_LIMIT}. */
 function markdown(report: PullReport): string {
   const { diff } = report;
-  const breaking = count(diff.changes, "breaking");
+  const breaking = ofLevel(diff.changes, "breaking");
   const head = [
     `## ${escape(diff.current.title)}: upstream OpenAPI changes (${escape(versions(diff))})`,
     "",
-    breaking > 0
-      ? `**Breaking: ${breaking} change${breaking === 1 ? " breaks" : "s break"} callers of the kept operations** (semver \`${diff.bump}\`).`
+    breaking.length > 0
+      ? `**Breaking: ${breaking.length} change${breaking.length === 1 ? " breaks" : "s break"} callers of the kept operations** (semver \`${diff.bump}\`).`
       : `No breaking changes (semver \`${diff.bump}\`).`,
     "",
     `Source: ${code(report.source)}, ${formatBytes(report.bytes)}; kept ${report.kept.length} of ${report.operationsInDocument} operations: ${few(report.kept.map(code)) || "none"}. Changes: ${tally(diff.changes)}.`,
@@ -173,8 +171,7 @@ function markdown(report: PullReport): string {
     );
   // Room for the line saying what was left out, should anything be.
   let room = MARKDOWN_LIMIT - length(head) - length(tail) - 400;
-  // Within 1,000 characters (the message gives way), naming up to `names`
-  // of the operations it reaches: as many as let every breaking change show.
+  // Within 1,000 characters, naming up to `names` of the operations reached.
   const line = (change: Change, names: number) => {
     const { rule, typeScriptOnly, operations: ops } = change;
     const many = names === 0 && ops.length > 1;
@@ -185,14 +182,13 @@ function markdown(report: PullReport): string {
     const message = escape(shorten(change.message, 998 - after.length));
     return shorten(`- ${message}${after}`, 1000);
   };
-  const breakingChanges = diff.changes.filter((c) => c.level === "breaking");
   const fits = (names: number) =>
-    length(breakingChanges.map((c) => line(c, names))) < room - 100;
+    length(breaking.map((c) => line(c, names))) < room - 100;
   const names = [10, 3, 1].find(fits) ?? 0;
   const body: string[] = [];
   const shown = new Set<Change>();
   for (const [level, title] of SECTIONS) {
-    const changes = diff.changes.filter((c) => c.level === level);
+    const changes = ofLevel(diff.changes, level);
     if (changes.length === 0) continue;
     const heading = ["", `### ${title} (${changes.length})`, ""];
     room -= length(heading);

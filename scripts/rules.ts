@@ -1,11 +1,10 @@
 /**
- * The rules table (docs/regenerating.md has it with an example per rule): what
- * each kind of change means for callers in a request (breaking when the API
- * accepts less) and in a response (breaking when a caller may get what it does
- * not expect, or loses what it relies on); `stricter`: stricter than oasdiff,
- * for TypeScript's sake. Then the judgement: facts become changes, each once.
+ * The rules table (docs/regenerating.md shows each): what a change means for
+ * callers in a request (breaking when the API accepts less) and in a response
+ * (breaking when callers may get what they do not expect, or lose what they
+ * rely on). Then the judgement: facts become changes, each once.
  */
-import { printable } from "./document.js";
+import { printable, upsert } from "./document.js";
 
 /** What a change means for callers, most severe first. */
 export type Level = "breaking" | "non-breaking" | "documentation";
@@ -19,7 +18,7 @@ export type Bump = "major" | "minor" | "patch" | "none";
 interface Rule {
   readonly request: Level;
   readonly response: Level;
-  /** The message after the location; `%s` is the fact's detail. Two texts: request, then response. */
+  /** The message after the location (`%s`: the detail); two: request, then response. */
   readonly text: string | readonly [string, string];
   /** Breaking here for TypeScript's sake where oasdiff is not (in that direction, or both). */
   readonly stricter?: Direction | "both";
@@ -29,7 +28,7 @@ const B = "breaking";
 const N = "non-breaking";
 const D = "documentation";
 
-/** Every kind of change, by id (one line each: a table to read down). */
+/** Every kind of change, by id (one line each, to read down). */
 // prettier-ignore
 export const RULES = {
   // Operations and what they hold (no direction: one level).
@@ -120,19 +119,15 @@ export interface Change {
 
 const SEVERITY = [B, N, D] as const;
 const severity = (level: Level) => SEVERITY.indexOf(level);
+/** Code-point order: the same on every machine, unlike localeCompare. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * Judges the facts: one change per rule, location and detail (a component
- * compared as part of a request and of a response is one change, at the
- * more severe of its levels), the breaking ones first, then by location.
- */
+/** The facts judged: one change per rule, location and detail (at its more severe side), breaking first, then by location. */
 export function judge(facts: readonly Fact[]): Change[] {
   const groups = new Map<string, Fact[]>();
   for (const fact of facts) {
     const key = `${fact.rule}\0${fact.location}\0${fact.detail}`;
-    const group = groups.get(key) ?? [];
-    groups.set(key, group);
-    group.push(fact);
+    upsert(groups, key, () => []).push(fact);
   }
   const changes: Change[] = [];
   for (const group of groups.values()) {
@@ -177,9 +172,4 @@ export function bumpFor(changes: readonly Change[]): Bump {
   if (changes.some((c) => c.level === "breaking")) return "major";
   if (changes.some((c) => c.level === "non-breaking")) return "minor";
   return changes.length > 0 ? "patch" : "none";
-}
-
-/** Code-point order: the same on every machine, unlike localeCompare. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,7 +1,6 @@
 /**
- * A pull's first stages: load the upstream text (a URL or a file, within time
- * and size limits), parse it (JSON or YAML, integers beyond 2^53 as written),
- * and say clearly what a wrong body is (HTML, Swagger 2.0, a syntax error...).
+ * A pull's first stages: load the upstream text (a URL or a file, within
+ * limits) and parse it (JSON or YAML), saying clearly what a wrong body is.
  */
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -25,9 +24,8 @@ export interface LoadOptions {
 
 /**
  * The text of an `http(s)://` URL, a `file://` URL or a path (from `cwd`), and
- * its `origin` as messages show it. A URL's credentials are sent as
- * `Authorization: Basic` (fetch refuses a URL holding them), never shown,
- * nor is its query.
+ * its `origin` as messages show it (a URL's credentials, sent as Basic
+ * authorization, and query never shown).
  *
  * @throws PipelineError when it cannot be read, answers non-2xx, takes longer
  *   than `timeoutMs` or is larger than `maxBytes`.
@@ -44,7 +42,7 @@ export async function loadSource(
   const path = /^file:/i.test(source)
     ? fileURLToPath(source)
     : resolve(options.cwd, source);
-  // The size first, so an enormous file is never read into memory.
+  // The size first: an enormous file is never read.
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") throw new PipelineError(`${source} not found`);
     throw new PipelineError(`cannot read ${source}: ${describeError(error)}`);
@@ -66,27 +64,18 @@ export function formatBytes(bytes: number): string {
   return mb < 1 ? `${bytes} bytes` : `${bytes} bytes (${+mb.toFixed(1)} MB)`;
 }
 
-/**
- * A URL as messages and reports show it: without credentials, and `?…` for
- * its query (a token may be there); a text no URL: its scheme only.
- */
+/** A URL without credentials, `?…` for its query (a token may be there); else its scheme only. */
 function shown(source: string): string {
-  try {
-    const { protocol, host, pathname, search } = new URL(source);
-    return `${protocol}//${host}${pathname}${search ? "?…" : ""}`;
-  } catch {
-    return `${source.split(":")[0]}://…`;
-  }
+  if (!URL.canParse(source)) return `${source.split(":")[0]}://…`;
+  const { protocol, host, pathname, search } = new URL(source);
+  return `${protocol}//${host}${pathname}${search ? "?…" : ""}`;
 }
 
 async function loadUrl(source: string, options: LoadOptions) {
-  let url: URL;
-  try {
-    url = new URL(source);
-  } catch {
-    // The text as given may hold a password: only what kind of source it was.
+  // The text may hold a password: not shown.
+  if (!URL.canParse(source))
     throw new PipelineError("invalid URL given as the source");
-  }
+  const url = new URL(source);
   const origin = shown(source);
   const accept = "application/json, application/yaml;q=0.9, */*;q=0.5";
   const headers: Record<string, string> = { accept };
@@ -102,8 +91,7 @@ async function loadUrl(source: string, options: LoadOptions) {
     headers["authorization"] = `Basic ${Buffer.from(user).toString("base64")}`;
     url.username = url.password = "";
   }
-  // One controller for the whole exchange: the timeout also covers a server
-  // that accepts the connection and never answers, or stalls mid-body.
+  // One controller for the whole exchange: the timeout covers a stalled body.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
   let failure = `cannot reach ${origin}`;
@@ -111,17 +99,15 @@ async function loadUrl(source: string, options: LoadOptions) {
     const { signal } = controller;
     const response = await fetch(url, { signal, redirect: "follow", headers });
     failure = `connection to ${origin} failed while reading the body`;
-    // Content-Length refuses early; it can lie or be absent, so the streamed
-    // bytes are counted as well.
+    // Content-Length refuses early; it can lie, so the bytes are counted too.
     const declared = Number(response.headers.get("content-length"));
     if (!response.ok || declared > options.maxBytes) {
       await response.body?.cancel().catch(() => undefined);
-      const reason = response.statusText ? ` ${response.statusText}` : "";
-      if (!response.ok)
-        throw new PipelineError(
-          `HTTP ${response.status}${reason} from ${origin}`,
-        );
-      throw tooLarge(origin, declared, options);
+      if (response.ok) throw tooLarge(origin, declared, options);
+      const { status, statusText: text } = response;
+      throw new PipelineError(
+        `HTTP ${status}${text ? ` ${text}` : ""} from ${origin}`,
+      );
     }
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -149,8 +135,7 @@ async function loadUrl(source: string, options: LoadOptions) {
 
 function decodeUtf8(bytes: Uint8Array, origin: string): string {
   try {
-    // fatal: a binary or mis-encoded body fails here, clearly, rather than
-    // as a confusing parse error later.
+    // fatal: a binary body fails here, not as a confusing parse error.
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new PipelineError(`${origin} is not valid UTF-8 text`);
@@ -185,9 +170,7 @@ export function parseDocument(text: string, origin: string): OpenApiDocument {
     throw fail(
       `is ${page}, not an OpenAPI document (starts with ${JSON.stringify(start.slice(0, 30))})`,
     );
-  const value = /^[[{]/.test(start)
-    ? parseJson(body, origin)
-    : parseYaml(body, origin);
+  const value = (/^[[{]/.test(start) ? parseJson : parseYaml)(body, origin);
   if (!isRecord(value)) {
     const shown = Array.isArray(value)
       ? "an array"
@@ -252,10 +235,7 @@ function parseJson(text: string, origin: string): unknown {
   }
 }
 
-/**
- * ` (line L, column C)` of a JSON syntax error: from V8's offset ("at position
- * 42"), or its text around it (`..."info": }"...`: ten characters each side).
- */
+/** ` (line L, column C)` of a JSON syntax error, from V8's offset or the ten characters it quotes each side. */
 function jsonPosition(text: string, message: string): string {
   let offset = Number(/at position (\d+)/.exec(message)?.[1] ?? Number.NaN);
   const context = /, (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON$/.exec(
@@ -279,8 +259,7 @@ function bigInteger(digits: string): number | bigint {
 function parseYaml(text: string, origin: string): unknown {
   try {
     return YAML.parse(text, {
-      // Some hand-written documents share blocks with `<<: *anchor`. The
-      // default alias limit stays on: it stops "billion laughs" bodies.
+      // `<<: *anchor` merges; the default alias limit stops "billion laughs".
       merge: true,
       // Decimal integers beyond 2^53 as bigints, as JSON's (see parseJson).
       customTags: (tags) =>
@@ -293,8 +272,7 @@ function parseYaml(text: string, origin: string): unknown {
         ),
     }) as unknown;
   } catch (error) {
-    // yaml's message is "<what> at line L, column C:" and a code frame on
-    // further lines; the first line is the part worth printing.
+    // The first line: "<what> at line L, column C:" (a code frame follows).
     const first = error instanceof Error ? error.message.split("\n")[0] : "";
     throw new PipelineError(
       `invalid YAML in ${origin}: ${(first || String(error)).replace(/:$/, "")}`,

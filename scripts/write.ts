@@ -1,10 +1,8 @@
 /**
- * The last stage: put the emitted files on disk, all or nothing as far as a
- * file system allows, or compare them with the disk (`--check`); both start
- * from one comparison, so they cannot disagree about what is stale.
+ * The last stage: put the emitted files on disk, all or nothing, or compare
+ * them with it (`--check`): one comparison, so both agree on what is stale.
  */
 import { randomBytes } from "node:crypto";
-import type { Dirent } from "node:fs";
 import {
   mkdir,
   readFile,
@@ -42,10 +40,9 @@ export async function findStaleFiles(
 }
 
 /**
- * Runs `work` holding the lock of the project in `root`, which keeps two
- * runs apart from reading openapi.json to writing what it gives (a dead
- * run's lock is taken over). First, the temporary files a run killed
- * between its renames left in `root` and `ownedDir` are removed.
+ * Runs `work` holding the lock of the project in `root` (a dead run's is
+ * taken over), after removing the temporary files dead runs left in `root`
+ * and `ownedDir`.
  *
  * @throws PipelineError naming the live run holding the lock.
  */
@@ -70,10 +67,9 @@ export async function withLock<T>(
 }
 
 /**
- * Writes the changed `files` under `root`, each to a temporary file beside it,
- * then renames them all into place (atomic within a directory), openapi.json
- * last; a failed rename puts back those replaced. Removes other files from
- * `ownedDir`. Called {@link withLock}.
+ * Writes the changed `files` under `root` to temporary files, then renames
+ * them into place, openapi.json last (a failed rename puts back those
+ * replaced); removes other files from `ownedDir`. Called {@link withLock}.
  *
  * @throws PipelineError naming the file that failed.
  */
@@ -104,7 +100,7 @@ export async function writeFiles(
       await rename(temporary[index] ?? "", join(root, path));
     } catch (error) {
       await removeAll(temporary.slice(index));
-      // Put back the files already replaced: nothing is left half-updated.
+      // Nothing left half-updated: put back the files replaced.
       for (const done of changed.slice(0, index)) {
         const [target, before] = [join(root, done), previous.get(done)];
         const undo =
@@ -116,12 +112,11 @@ export async function writeFiles(
       );
     }
   }
-  for (const path of extra) {
+  for (const path of extra)
     await unlink(join(root, path)).catch((error: unknown) => {
       const why = describeError(error);
       throw new PipelineError(`cannot remove ${path}: ${why}`);
     });
-  }
   const unchanged = [...files.keys()].filter((path) => !previous.has(path));
   return { written: changed, unchanged, removed: extra };
 }
@@ -156,15 +151,15 @@ async function compare(
     previous.set(path, current);
     stale.push({ path, reason: current === undefined ? "missing" : "differs" });
   }
-  let entries: Dirent[] = [];
-  try {
-    entries = await readdir(join(root, ownedDir), { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+  const dir = join(root, ownedDir);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
       throw new PipelineError(
         `cannot list ${ownedDir}/: ${describeError(error)}`,
       );
-  }
+    },
+  );
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = `${ownedDir}/${entry.name}`;
     if (files.has(path)) continue;
@@ -181,8 +176,7 @@ async function compare(
 async function takeLock(path: string, root: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await writeFile(path, `${process.pid}\n`, { flag: "wx" });
-      return;
+      return await writeFile(path, `${process.pid}\n`, { flag: "wx" });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST")
         throw new PipelineError(
@@ -208,13 +202,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+function readIfExists(path: string): Promise<string | undefined> {
+  return readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
     throw new PipelineError(`cannot read ${path}: ${describeError(error)}`);
-  }
+  });
 }
 
 /** A name beside `path` (so a rename cannot cross devices) that no other run uses. */
