@@ -9,12 +9,16 @@
  */
 import { isRecord, recordOf, setKey, type JsonObject } from "./document.js";
 
+/** A set of words: `words("a b")`. */
+export const words = (text: string): Set<string> => new Set(text.split(" "));
 /** Arrays whose order carries no meaning (security: any one requirement met will do). */
-const SETS = new Set(
-  "required enum type allOf oneOf anyOf security parameters".split(" "),
-);
+const SETS = words("required enum type allOf oneOf anyOf security parameters");
 /** Keywords whose value is data, where an array named "required" is only data. */
-const LITERALS = new Set("example examples default const enum".split(" "));
+const LITERALS = words("example examples default const enum");
+/** Maps whose keys are names, never keywords: a property `enum`, a `default` response, a header `x-id`. */
+const NAMES = words(
+  "properties patternProperties $defs definitions schemas responses headers parameters requestBodies callbacks pathItems variables",
+);
 
 /**
  * `next` in the form of `previous` wherever the two mean the same; values
@@ -52,8 +56,10 @@ function align(
   if (!isRecord(next)) return next;
   const before = recordOf(previous);
   const result: JsonObject = {};
+  // The keys of a map of names are names (a property `enum`), not keywords.
+  const named = NAMES.has(key);
   for (const [name, value] of Object.entries(next))
-    setKey(result, name, align(before[name], value, name, inner));
+    setKey(result, name, align(before[name], value, named ? "" : name, inner));
   return alignKeys(before, result);
 }
 
@@ -99,9 +105,10 @@ export function sameJson(
   if (!isRecord(a) || !isRecord(b)) return false;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
+  const named = NAMES.has(key);
   return keys.every((k) =>
-    k === "$ref" && sameRef !== undefined
+    k === "$ref" && sameRef !== undefined && !named
       ? a[k] === b[k] && sameRef(String(a[k]))
-      : Object.hasOwn(b, k) && same(a[k], b[k], k),
+      : Object.hasOwn(b, k) && same(a[k], b[k], named ? "" : k),
   );
 }

@@ -1,0 +1,87 @@
+/**
+ * Reordering is no change at any depth, and union members are matched by
+ * what they are: the cases the first fixes of the union matching left open.
+ * Each document is built here, small, around one operation `op`.
+ */
+import { describe, expect, test } from "vitest";
+import { alignWithPrevious } from "../../scripts/align.js";
+import { diffDocuments } from "../../scripts/diff.js";
+import type { JsonObject } from "../../scripts/document.js";
+
+// Loosely typed on purpose: the fixtures are edited freely.
+type Doc = any;
+
+/** A document whose operation `op` takes `request` as its body and answers `response`. */
+function makeDoc(request: unknown, response: unknown = { type: "string" }) {
+  const json = (schema: unknown) => ({
+    content: { "application/json": { schema } },
+  });
+  const doc: Doc = {
+    openapi: "3.1.0",
+    info: { title: "t", version: "1" },
+    paths: {
+      "/x": {
+        post: {
+          operationId: "op",
+          requestBody: { required: true, ...json(request) },
+          responses: { "200": { description: "ok", ...json(response) } },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        A: object(["a", "s"], ["a"]),
+        B: object(["b", "s"], ["b"]),
+      },
+    },
+  };
+  return doc;
+}
+
+/** An object schema declaring `names` (strings), requiring `required`. */
+function object(names: string[], required: string[] = names): Doc {
+  const properties = Object.fromEntries(
+    names.map((n) => [n, { type: "string" }]),
+  );
+  return { type: "object", required, properties };
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** `[rule, message]` of every change from `before` to `after`. */
+function changes(before: Doc, after: Doc): [string, string][] {
+  const { changes } = diffDocuments(before as JsonObject, after as JsonObject);
+  return changes.map((c) => [c.rule, c.message]);
+}
+
+describe("reordering at any depth is no change, and align keeps the committed text", () => {
+  test("sets under names that are also keywords: a property `enum`, a `default` response, a header `x-request-id`", () => {
+    // Before: a name read as a keyword made all below it data, ordered: the
+    // text changed, and the diff found "a change it could not name" (an
+    // internal error).
+    const doc = (reorder: boolean) => {
+      const order = <T>(list: T[]) => (reorder ? [...list].reverse() : list);
+      const inner = { ...object(["p", "q"]), required: order(["p", "q"]) };
+      const d = makeDoc({
+        type: "object",
+        properties: {
+          enum: inner,
+          default: { type: "string", enum: order(["x", "y"]) },
+        },
+      });
+      d.paths["/x"].post.responses.default = {
+        description: "error",
+        headers: {
+          "x-request-id": {
+            schema: { type: "string", enum: order(["m", "n"]) },
+          },
+        },
+        content: { "application/json": { schema: inner } },
+      };
+      return d;
+    };
+    const aligned = alignWithPrevious(doc(false), doc(true));
+    expect(JSON.stringify(aligned)).toBe(JSON.stringify(doc(false)));
+    expect(changes(doc(false), doc(true))).toEqual([]);
+  });
+});
