@@ -51,7 +51,25 @@ function align(
   const inner = literal || LITERALS.has(key) || key.startsWith("x-");
   if (Array.isArray(next)) {
     const before = Array.isArray(previous) ? previous : [];
-    return next.map((item, index) => align(before[index], item, "", inner));
+    if (literal || !SETS.has(key))
+      return next.map((item, index) => align(before[index], item, "", inner));
+    // A set: each item it kept as committed, in its place; a changed one
+    // where one it lost was (their git diff, not a move), then the new ones.
+    const rest = [...next];
+    const kept = before.map((item) => {
+      // A scalar is the same only as itself: the native search, for long enums.
+      const at =
+        typeof item === "object" && item !== null
+          ? rest.findIndex((x) => sameJson(item, x, undefined, "", inner))
+          : rest.indexOf(item);
+      return at < 0 ? undefined : rest.splice(at, 1) && item;
+    });
+    const placed = kept.map((item, index) =>
+      item === undefined && rest.length > 0
+        ? align(before[index], rest.shift(), "", inner)
+        : item,
+    );
+    return [...placed.filter((item) => item !== undefined), ...rest];
   }
   if (!isRecord(next)) return next;
   const before = recordOf(previous);

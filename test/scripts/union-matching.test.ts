@@ -84,4 +84,28 @@ describe("reordering at any depth is no change, and align keeps the committed te
     expect(JSON.stringify(aligned)).toBe(JSON.stringify(doc(false)));
     expect(changes(doc(false), doc(true))).toEqual([]);
   });
+
+  test("a set with one item changed: the others keep their committed form and place", () => {
+    // Before: the items were aligned by position, so those that only moved
+    // took the new order of their own sets (a git diff of moves).
+    const before = makeDoc({
+      oneOf: [object(["a", "b"]), object(["c", "d"]), object(["e"])],
+    });
+    const after = makeDoc({
+      oneOf: [object(["f", "e"]), object(["d", "c"]), object(["b", "a"])],
+    });
+    const schema = (d: Doc) =>
+      d.paths["/x"].post.requestBody.content["application/json"].schema;
+    expect(JSON.stringify(schema(alignWithPrevious(before, after)))).toBe(
+      JSON.stringify({
+        oneOf: [object(["a", "b"]), object(["c", "d"]), object(["e", "f"])],
+      }),
+    );
+    expect(changes(before, after)).toEqual([
+      [
+        "property-added-required",
+        "op[request application/json].oneOf[2].f: added, required",
+      ],
+    ]);
+  });
 });
