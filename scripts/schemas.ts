@@ -84,8 +84,7 @@ export class SchemaWalk {
 
   private visit(a: unknown, b: unknown, site: Site): void {
     const { ctx } = this;
-    const ra = deref(ctx.old, a);
-    const rb = deref(ctx.now, b);
+    const [ra, rb] = [deref(ctx.old, a), deref(ctx.now, b)];
     // A default beside a `$ref` (3.1; pydantic writes them) belongs here.
     const sibling = (raw: unknown) =>
       isRecord(raw) && raw["$ref"] !== undefined && "default" in raw;
@@ -93,8 +92,7 @@ export class SchemaWalk {
       const [da, db] = [sibling(a) ? a : ra.value, sibling(b) ? b : rb.value];
       this.report(defaults([da], [db]), site);
     }
-    const A = ra.value === true ? {} : ra.value;
-    const B = rb.value === true ? {} : rb.value;
+    const [A, B] = [ra.value, rb.value].map((v) => (v === true ? {} : v));
     if (!isRecord(A) || !isRecord(B)) return;
     const key = ctx.sameComponent(componentKey(ra.ref), componentKey(rb.ref));
     if (key !== undefined) {
@@ -103,24 +101,26 @@ export class SchemaWalk {
     }
     if (!this.firstVisit(A, B, site.direction) || ctx.same(A, B)) return;
     // From `a` and `b` as written: a lone `$ref` keeps its component's name.
-    const va = flatten(ctx.old, a);
-    const vb = flatten(ctx.now, b);
+    const [va, vb] = [flatten(ctx.old, a), flatten(ctx.now, b)];
     const [ta, tb] = [typesOf(va), typesOf(vb)];
     const lost = [...ta].filter((type) => !accepts(tb, type));
     const gained = [...tb].filter((type) => !accepts(ta, type));
     if (lost.length > 0) ctx.fact("type-removed", site, typeList(lost));
     if (gained.length > 0) ctx.fact("type-added", site, typeList(gained));
     // Keywords of the schema itself, or of its first scalar alternative with them.
-    const scalars = (v: Variant[]) =>
-      v.filter((x) => !isStructured(x)).map((x) => x.schema);
-    const viewA = [A, ...scalars(va)];
-    const viewB = [B, ...scalars(vb)];
-    this.report(enums(enumOf(va), enumOf(vb)), site);
+    const scalars = (v: Variant[]) => v.filter((x) => !isStructured(x));
+    const [sa, sb] = [scalars(va), scalars(vb)];
+    const viewA = [A, ...sa.map((x) => x.schema)];
+    const viewB = [B, ...sb.map((x) => x.schema)];
+    // The scalar alternatives' values, when both sides have some (objects
+    // and arrays are members; without any, an enum of them is compared).
+    const both = sa.length > 0 && sb.length > 0;
+    if (both || sa.length + sb.length === 0)
+      this.report(enums(enumOf(both ? sa : va), enumOf(both ? sb : vb)), site);
     this.report(constraints(viewA, viewB), site);
     this.report(defaults(viewA, viewB), site);
     this.report(keywords(viewA, viewB, SCHEMA_KEYS), site);
-    const [x] = va;
-    const [y] = vb;
+    const [[x], [y]] = [va, vb];
     const plain = va.length === 1 && vb.length === 1;
     if (plain && x?.schema === A && y?.schema === B) this.structure(x, y, site);
     else this.members(va, vb, [A, B], site);
@@ -192,8 +192,7 @@ export class SchemaWalk {
     [A, B]: [JsonObject, JsonObject],
     site: Site,
   ) {
-    const oa = va.filter(isStructured);
-    const ob = vb.filter(isStructured);
+    const [oa, ob] = [va.filter(isStructured), vb.filter(isStructured)];
     const request = site.direction === "request";
     const [sources, targets] = request ? [oa, ob] : [ob, oa];
     const unions: [JsonObject, JsonObject] = request ? [A, B] : [B, A];

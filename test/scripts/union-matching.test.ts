@@ -109,3 +109,35 @@ describe("reordering at any depth is no change, and align keeps the committed te
     ]);
   });
 });
+
+describe("union members matched by what they are", () => {
+  /** A request body, the union of `members`. */
+  const union = (members: unknown[]) => makeDoc({ oneOf: members });
+  /** What a member given a description says, at its place in the union. */
+  const described = (index: number) => [
+    "documentation-changed",
+    `op[request application/json].oneOf[${index}]: description added`,
+  ];
+
+  test("a scalar member's enum in a union with objects: a value added to a request, removed from a response", () => {
+    // Before: the values of a union with an object member were not compared
+    // ("the diff found no change": an internal error).
+    const values = (...v: string[]) => ({ type: "string", enum: v });
+    expect(
+      changes(
+        union([object(["a"]), values("x", "y")]),
+        union([values("y", "x", "z"), object(["a"])]),
+      ),
+    ).toEqual([
+      ["enum-value-added", 'op[request application/json]: value "z" added'],
+    ]);
+    const answer = (...v: string[]) =>
+      makeDoc({ type: "string" }, { anyOf: [object(["a"]), values(...v)] });
+    expect(changes(answer("x", "y"), answer("x"))).toEqual([
+      [
+        "enum-value-removed",
+        'op[response 200 application/json]: value "y" removed',
+      ],
+    ]);
+  });
+});
