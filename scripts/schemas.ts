@@ -12,6 +12,7 @@ import {
   deref,
   isRecord,
   jsonText,
+  keysOf,
   recordOf,
   type JsonObject,
   type OpenApiDocument,
@@ -336,20 +337,25 @@ function discriminatorValue(union: JsonObject, member: Variant) {
 }
 
 /**
- * How alike two members are (0 to 1): arrays by their items; objects by
- * shared property names, counting double those written the same; others
- * (and objects without properties) by their `type`; references by name.
+ * How alike two members are (0 to 1; 1 only for the same schema, sets in
+ * any order, so a member that only moved finds itself first): arrays by
+ * their items; objects by their property names, counting double those
+ * written the same (none shared: 0), then every other keyword (`required`
+ * too); references by name.
  */
 function similarity(x: unknown, y: unknown): number {
   const [a, b] = [recordOf(x), recordOf(y)];
-  if ("$ref" in a || "$ref" in b) return a["$ref"] === b["$ref"] ? 1 : 0;
-  if ("items" in a || "items" in b) return similarity(a["items"], b["items"]);
+  if (sameJson(a, b)) return 1;
+  if ("$ref" in a || "$ref" in b) return 0;
+  if ("items" in a || "items" in b)
+    return 0.9 * similarity(a["items"], b["items"]);
   const [pa, pb] = [propertiesOf({}, a), propertiesOf({}, b)];
   const names = new Set([...pa.keys(), ...pb.keys()]);
-  if (names.size === 0)
-    return sameJson(a["type"], b["type"], undefined, "type") ? 1 : 0;
   let score = 0;
   for (const [name, schema] of pa)
     if (pb.has(name)) score += sameJson(schema, pb.get(name)) ? 2 : 1;
-  return score / (2 * names.size);
+  if (names.size > 0 && score === 0) return 0;
+  const keys = [...keysOf(a, b)].filter((key) => key !== "properties");
+  const same = keys.filter((key) => sameJson(a[key], b[key], undefined, key));
+  return (score + same.length) / (2 * names.size + keys.length + 1);
 }

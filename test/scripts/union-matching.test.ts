@@ -140,4 +140,37 @@ describe("union members matched by what they are", () => {
       ],
     ]);
   });
+
+  test("members alike but for what they require, reversed and both described, are each described", () => {
+    // Before: members with the same properties were all as alike, so
+    // position decided: "stores: became required"... (exit 3).
+    const members = (described: boolean) =>
+      [["ids"], ["stores"]].map((required) => ({
+        ...object(["ids", "stores"], required),
+        ...(described ? { description: required[0] } : {}),
+      }));
+    expect(
+      changes(union(members(false)), union(members(true).reverse())),
+    ).toEqual([described(0), described(1)]);
+  });
+
+  test("arrays of unions reversed and both described, with a set inside reordered, are each described", () => {
+    // Before: items without properties were alike whatever they held.
+    const scalars = (described: boolean) => ({
+      type: "array",
+      items: { anyOf: [{ type: "string" }, { type: "integer" }] },
+      ...(described ? { description: "d" } : {}),
+    });
+    const objects = (required: string[], described: boolean) => ({
+      type: "array",
+      items: { anyOf: [object(["p"]), { ...object(["q", "r"]), required }] },
+      ...(described ? { description: "d" } : {}),
+    });
+    expect(
+      changes(
+        union([scalars(false), objects(["q", "r"], false)]),
+        union([objects(["r", "q"], true), scalars(true)]),
+      ),
+    ).toEqual([described(0), described(1)]);
+  });
 });
