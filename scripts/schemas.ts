@@ -225,8 +225,8 @@ export class SchemaWalk {
    * Each source member's counterpart among the targets, one-to-one, best
    * pairs first: the same component, then the same discriminator value, then
    * the closest structure (ties: the closer position); a target that is not
-   * a union pairs with every source like it. The only one left on each side,
-   * not two components, is one member changed.
+   * a union pairs with every source like it, unless one is it by name. The
+   * only one left on each side, not two components, is one member changed.
    */
   private pair(
     sources: Variant[],
@@ -252,11 +252,13 @@ export class SchemaWalk {
       (x, y) => y[0] - x[0] || Math.abs(x[1] - x[2]) - Math.abs(y[1] - y[2]),
     );
     const pairs: [Variant, Variant][] = [];
-    const [used, taken] = [new Set<number>(), new Set<number>()];
-    for (const [, i, j] of candidates) {
-      // A whole schema that became a union: each member is a form of it.
-      if (used.has(i) || (taken.has(j) && targets[j]?.schema !== to)) continue;
-      [used.add(i), taken.add(j)];
+    const [used, taken] = [new Set<number>(), new Map<number, number>()];
+    for (const [value, i, j] of candidates) {
+      // A whole schema that became a union: each member is a form of it;
+      // once one is it by name (or discriminator), the rest are new members.
+      const whole = targets[j]?.schema === to && (taken.get(j) ?? 0) < 2;
+      if (used.has(i) || (taken.has(j) && !whole)) continue;
+      [used.add(i), taken.set(j, taken.get(j) ?? value)];
       pairs.push([sources[i] as Variant, targets[j] as Variant]);
     }
     const lone = sources.filter((_, i) => !used.has(i));

@@ -173,4 +173,18 @@ describe("union members matched by what they are", () => {
       ),
     ).toEqual([described(0), described(1)]);
   });
+
+  test("a response component that becomes a union of itself and an inline object: a member added", () => {
+    // Before: the inline member was read as another form of the component
+    // ("oneOf[1].extra: added", not breaking), though it is not A.
+    const extended = object(["a", "s", "extra"], ["a"]);
+    const before = makeDoc({ type: "string" }, ref("A"));
+    const after = makeDoc({ type: "string" }, { oneOf: [ref("A"), extended] });
+    expect(changes(before, after)).toEqual([
+      [
+        "member-added",
+        "op[response 200 application/json]: may now be oneOf[1] (an object with a, s, extra)",
+      ],
+    ]);
+  });
 });
