@@ -111,8 +111,13 @@ export class SchemaWalk {
     // Keywords of the schema itself, or of its first scalar alternative with them.
     const scalars = (v: Variant[]) => v.filter((x) => !isStructured(x));
     const [sa, sb] = [scalars(va), scalars(vb)];
-    const viewA = [A, ...sa.map((x) => x.schema)];
-    const viewB = [B, ...sb.map((x) => x.schema)];
+    // A lone `$ref` now one alternative of a union (or the reverse) is
+    // compared with itself, as a member: its keywords are not the union's.
+    const [ka, kb] = [componentKey(ra.ref), componentKey(rb.ref)];
+    const inB = vb.some((m) => m.schema !== B && ctx.sameComponent(ka, m.key));
+    const inA = va.some((m) => m.schema !== A && ctx.sameComponent(m.key, kb));
+    const viewA = [inB ? {} : A, ...sa.map((x) => x.schema)];
+    const viewB = [inA ? {} : B, ...sb.map((x) => x.schema)];
     // The scalar alternatives' values, when both sides have some (objects
     // and arrays are members; without any, an enum of them is compared).
     const both = sa.length > 0 && sb.length > 0;

@@ -188,3 +188,27 @@ describe("union members matched by what they are", () => {
     ]);
   });
 });
+
+describe("a lone $ref against a union", () => {
+  test("a component that becomes one member of a union keeps its own keywords (a title) to itself", () => {
+    // Before: the component's title was compared with the union's (none):
+    // "title removed" (response), "title added" (request), beside the member.
+    const titled = (schema: unknown) => {
+      const doc = makeDoc(schema, schema);
+      doc.components.schemas.A.title = "A";
+      return doc;
+    };
+    const union = { oneOf: [ref("A"), ref("B")] };
+    expect(changes(titled(ref("A")), titled(union))).toEqual([
+      ["member-added", "op[response 200 application/json]: may now be B"],
+      ["member-added", "op[request application/json]: now also accepts B"],
+    ]);
+    expect(changes(titled(union), titled(ref("A")))).toEqual([
+      ["member-removed", "op[request application/json]: no longer accepts B"],
+      [
+        "member-removed",
+        "op[response 200 application/json]: no longer returns B",
+      ],
+    ]);
+  });
+});
