@@ -9,12 +9,16 @@
  */
 import { isRecord, recordOf, setKey, type JsonObject } from "./document.js";
 
+/** A set of words: `words("a b")`. */
+export const words = (text: string): Set<string> => new Set(text.split(" "));
 /** Arrays whose order carries no meaning (security: any one requirement met will do). */
-const SETS = new Set(
-  "required enum type allOf oneOf anyOf security parameters".split(" "),
-);
+const SETS = words("required enum type allOf oneOf anyOf security parameters");
 /** Keywords whose value is data, where an array named "required" is only data. */
-const LITERALS = new Set("example examples default const enum".split(" "));
+const LITERALS = words("example examples default const enum");
+/** Maps whose keys are names, never keywords: a property `enum`, a `default` response, a header `x-id`. */
+const NAMES = words(
+  "properties patternProperties $defs definitions schemas responses headers parameters requestBodies callbacks pathItems variables",
+);
 
 /**
  * `next` in the form of `previous` wherever the two mean the same; values
@@ -47,13 +51,33 @@ function align(
   const inner = literal || LITERALS.has(key) || key.startsWith("x-");
   if (Array.isArray(next)) {
     const before = Array.isArray(previous) ? previous : [];
-    return next.map((item, index) => align(before[index], item, "", inner));
+    if (literal || !SETS.has(key))
+      return next.map((item, index) => align(before[index], item, "", inner));
+    // A set: each item it kept as committed, in its place; a changed one
+    // where one it lost was (their git diff, not a move), then the new ones.
+    const rest = [...next];
+    const kept = before.map((item) => {
+      // A scalar is the same only as itself: the native search, for long enums.
+      const at =
+        typeof item === "object" && item !== null
+          ? rest.findIndex((x) => sameJson(item, x, undefined, "", inner))
+          : rest.indexOf(item);
+      return at < 0 ? undefined : rest.splice(at, 1) && item;
+    });
+    const placed = kept.map((item, index) =>
+      item === undefined && rest.length > 0
+        ? align(before[index], rest.shift(), "", inner)
+        : item,
+    );
+    return [...placed.filter((item) => item !== undefined), ...rest];
   }
   if (!isRecord(next)) return next;
   const before = recordOf(previous);
   const result: JsonObject = {};
+  // The keys of a map of names are names (a property `enum`), not keywords.
+  const named = NAMES.has(key);
   for (const [name, value] of Object.entries(next))
-    setKey(result, name, align(before[name], value, name, inner));
+    setKey(result, name, align(before[name], value, named ? "" : name, inner));
   return alignKeys(before, result);
 }
 
@@ -99,9 +123,10 @@ export function sameJson(
   if (!isRecord(a) || !isRecord(b)) return false;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
+  const named = NAMES.has(key);
   return keys.every((k) =>
-    k === "$ref" && sameRef !== undefined
+    k === "$ref" && sameRef !== undefined && !named
       ? a[k] === b[k] && sameRef(String(a[k]))
-      : Object.hasOwn(b, k) && same(a[k], b[k], k),
+      : Object.hasOwn(b, k) && same(a[k], b[k], named ? "" : k),
   );
 }

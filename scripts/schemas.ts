@@ -12,6 +12,7 @@ import {
   deref,
   isRecord,
   jsonText,
+  keysOf,
   recordOf,
   type JsonObject,
   type OpenApiDocument,
@@ -84,8 +85,7 @@ export class SchemaWalk {
 
   private visit(a: unknown, b: unknown, site: Site): void {
     const { ctx } = this;
-    const ra = deref(ctx.old, a);
-    const rb = deref(ctx.now, b);
+    const [ra, rb] = [deref(ctx.old, a), deref(ctx.now, b)];
     // A default beside a `$ref` (3.1; pydantic writes them) belongs here.
     const sibling = (raw: unknown) =>
       isRecord(raw) && raw["$ref"] !== undefined && "default" in raw;
@@ -93,8 +93,7 @@ export class SchemaWalk {
       const [da, db] = [sibling(a) ? a : ra.value, sibling(b) ? b : rb.value];
       this.report(defaults([da], [db]), site);
     }
-    const A = ra.value === true ? {} : ra.value;
-    const B = rb.value === true ? {} : rb.value;
+    const [A, B] = [ra.value, rb.value].map((v) => (v === true ? {} : v));
     if (!isRecord(A) || !isRecord(B)) return;
     const key = ctx.sameComponent(componentKey(ra.ref), componentKey(rb.ref));
     if (key !== undefined) {
@@ -103,24 +102,31 @@ export class SchemaWalk {
     }
     if (!this.firstVisit(A, B, site.direction) || ctx.same(A, B)) return;
     // From `a` and `b` as written: a lone `$ref` keeps its component's name.
-    const va = flatten(ctx.old, a);
-    const vb = flatten(ctx.now, b);
+    const [va, vb] = [flatten(ctx.old, a), flatten(ctx.now, b)];
     const [ta, tb] = [typesOf(va), typesOf(vb)];
     const lost = [...ta].filter((type) => !accepts(tb, type));
     const gained = [...tb].filter((type) => !accepts(ta, type));
     if (lost.length > 0) ctx.fact("type-removed", site, typeList(lost));
     if (gained.length > 0) ctx.fact("type-added", site, typeList(gained));
     // Keywords of the schema itself, or of its first scalar alternative with them.
-    const scalars = (v: Variant[]) =>
-      v.filter((x) => !isStructured(x)).map((x) => x.schema);
-    const viewA = [A, ...scalars(va)];
-    const viewB = [B, ...scalars(vb)];
-    this.report(enums(enumOf(va), enumOf(vb)), site);
+    const scalars = (v: Variant[]) => v.filter((x) => !isStructured(x));
+    const [sa, sb] = [scalars(va), scalars(vb)];
+    // A lone `$ref` now one alternative of a union (or the reverse) is
+    // compared with itself, as a member: its keywords are not the union's.
+    const [ka, kb] = [componentKey(ra.ref), componentKey(rb.ref)];
+    const inB = vb.some((m) => m.schema !== B && ctx.sameComponent(ka, m.key));
+    const inA = va.some((m) => m.schema !== A && ctx.sameComponent(m.key, kb));
+    const viewA = [inB ? {} : A, ...sa.map((x) => x.schema)];
+    const viewB = [inA ? {} : B, ...sb.map((x) => x.schema)];
+    // The scalar alternatives' values, when both sides have some (objects
+    // and arrays are members; without any, an enum of them is compared).
+    const both = sa.length > 0 && sb.length > 0;
+    if (both || sa.length + sb.length === 0)
+      this.report(enums(enumOf(both ? sa : va), enumOf(both ? sb : vb)), site);
     this.report(constraints(viewA, viewB), site);
     this.report(defaults(viewA, viewB), site);
     this.report(keywords(viewA, viewB, SCHEMA_KEYS), site);
-    const [x] = va;
-    const [y] = vb;
+    const [[x], [y]] = [va, vb];
     const plain = va.length === 1 && vb.length === 1;
     if (plain && x?.schema === A && y?.schema === B) this.structure(x, y, site);
     else this.members(va, vb, [A, B], site);
@@ -192,8 +198,7 @@ export class SchemaWalk {
     [A, B]: [JsonObject, JsonObject],
     site: Site,
   ) {
-    const oa = va.filter(isStructured);
-    const ob = vb.filter(isStructured);
+    const [oa, ob] = [va.filter(isStructured), vb.filter(isStructured)];
     const request = site.direction === "request";
     const [sources, targets] = request ? [oa, ob] : [ob, oa];
     const unions: [JsonObject, JsonObject] = request ? [A, B] : [B, A];
@@ -225,8 +230,8 @@ export class SchemaWalk {
    * Each source member's counterpart among the targets, one-to-one, best
    * pairs first: the same component, then the same discriminator value, then
    * the closest structure (ties: the closer position); a target that is not
-   * a union pairs with every source like it. The only one left on each side,
-   * not two components, is one member changed.
+   * a union pairs with every source like it, unless one is it by name. The
+   * only one left on each side, not two components, is one member changed.
    */
   private pair(
     sources: Variant[],
@@ -252,11 +257,13 @@ export class SchemaWalk {
       (x, y) => y[0] - x[0] || Math.abs(x[1] - x[2]) - Math.abs(y[1] - y[2]),
     );
     const pairs: [Variant, Variant][] = [];
-    const [used, taken] = [new Set<number>(), new Set<number>()];
-    for (const [, i, j] of candidates) {
-      // A whole schema that became a union: each member is a form of it.
-      if (used.has(i) || (taken.has(j) && targets[j]?.schema !== to)) continue;
-      [used.add(i), taken.add(j)];
+    const [used, taken] = [new Set<number>(), new Map<number, number>()];
+    for (const [value, i, j] of candidates) {
+      // A whole schema that became a union: each member is a form of it;
+      // once one is it by name (or discriminator), the rest are new members.
+      const whole = targets[j]?.schema === to && (taken.get(j) ?? 0) < 2;
+      if (used.has(i) || (taken.has(j) && !whole)) continue;
+      [used.add(i), taken.set(j, taken.get(j) ?? value)];
       pairs.push([sources[i] as Variant, targets[j] as Variant]);
     }
     const lone = sources.filter((_, i) => !used.has(i));
@@ -337,20 +344,25 @@ function discriminatorValue(union: JsonObject, member: Variant) {
 }
 
 /**
- * How alike two members are (0 to 1): arrays by their items; objects by
- * shared property names, counting double those written the same; others
- * (and objects without properties) by their `type`; references by name.
+ * How alike two members are (0 to 1; 1 only for the same schema, sets in
+ * any order, so a member that only moved finds itself first): arrays by
+ * their items; objects by their property names, counting double those
+ * written the same (none shared: 0), then every other keyword (`required`
+ * too); references by name.
  */
 function similarity(x: unknown, y: unknown): number {
   const [a, b] = [recordOf(x), recordOf(y)];
-  if ("$ref" in a || "$ref" in b) return a["$ref"] === b["$ref"] ? 1 : 0;
-  if ("items" in a || "items" in b) return similarity(a["items"], b["items"]);
+  if (sameJson(a, b)) return 1;
+  if ("$ref" in a || "$ref" in b) return 0;
+  if ("items" in a || "items" in b)
+    return 0.9 * similarity(a["items"], b["items"]);
   const [pa, pb] = [propertiesOf({}, a), propertiesOf({}, b)];
   const names = new Set([...pa.keys(), ...pb.keys()]);
-  if (names.size === 0)
-    return sameJson(a["type"], b["type"], undefined, "type") ? 1 : 0;
   let score = 0;
   for (const [name, schema] of pa)
     if (pb.has(name)) score += sameJson(schema, pb.get(name)) ? 2 : 1;
-  return score / (2 * names.size);
+  if (names.size > 0 && score === 0) return 0;
+  const keys = [...keysOf(a, b)].filter((key) => key !== "properties");
+  const same = keys.filter((key) => sameJson(a[key], b[key], undefined, key));
+  return (score + same.length) / (2 * names.size + keys.length + 1);
 }

@@ -610,7 +610,8 @@ describe("unions: members matched by what they are, never by position", () => {
     ).toEqual([
       [
         "member-added",
-        "stop[response 200 application/json]: may now be oneOf[0] (an object with kind, a, c)",
+        // Its place in openapi.json as written: aligned, a new member comes last.
+        "stop[response 200 application/json]: may now be oneOf[2] (an object with kind, a, c)",
       ],
     ]);
     // And an inline member removed from a request, though it shares a
@@ -671,9 +672,15 @@ describe("unions: members matched by what they are, never by position", () => {
     const before = makeDoc(
       union(member("a", "integer"), member("b", "string")),
     );
-    const after = makeDoc(union(member("b", "string"), member("a", "number")));
+    // Both changed, so align keeps neither in place; as alike by structure
+    // as by position, each is paired with its own `kind`.
+    const after = makeDoc(union(member("b", "integer"), member("a", "string")));
+    const at = "stop[response 200 application/json].oneOf";
     expect(diff(before, after).map((c) => c.message)).toEqual([
-      "stop[response 200 application/json].oneOf[1].n: may now be number",
+      `${at}[0].n: may now be integer`,
+      `${at}[0].n: no longer returns string`,
+      `${at}[1].n: may now be string`,
+      `${at}[1].n: no longer returns integer`,
     ]);
   });
 

@@ -407,11 +407,12 @@ describe("alignWithPrevious", () => {
     expect(JSON.stringify(alignWithPrevious(previous, next))).toBe(
       '{"required":["b","a"],"enum":["x","y"],"oneOf":[{"$ref":"#/B"},{"type":"string","title":"t"}],"example":{"enum":["p","q"]}}',
     );
-    // A set that changed is the new one, in its own order.
+    // A set that changed keeps in place what it kept; a new item goes
+    // where a lost one was (a git diff of what changed, not of moves).
     const changed = { ...next, required: ["a", "c"] };
     expect(alignWithPrevious(previous, changed)["required"]).toEqual([
-      "a",
       "c",
+      "a",
     ]);
   });
 
