@@ -1,11 +1,8 @@
 /**
- * The committed form of what did not change (pure): upstream generators vary
- * key order, the order and repeats of sets (`required`, `enum`, `type`,
- * `allOf`, `oneOf`, `anyOf`, `parameters`, `security`), and `servers: []` /
- * `security: []` against none. Keeping the committed form, a pull of an
- * unchanged API changes no byte, and a pull's git diff shows what changed,
- * not what moved. `sameJson` is the one equality the pipeline uses, so what
- * align keeps and what the diff reports agree.
+ * The committed form of what did not change (pure): generators vary key order,
+ * the order and repeats of sets, and `servers: []` / `security: []` against none;
+ * so a pull of an unchanged API changes no byte, and a pull's git diff shows
+ * changes, not moves. `sameJson` is the pipeline's one equality.
  */
 import { isRecord, recordOf, setKey, type JsonObject } from "./document.js";
 

@@ -1,13 +1,8 @@
 /**
- * `npm run build`: writes `dist/esm` (ES modules) and `dist/cjs` (CommonJS).
- *
- * - ES modules: esbuild, one bundle per entry point (`openapi-fetch` and Node's
- *   built-ins outside), which halves the import time (`npm run bench -- import`).
- * - CommonJS: tsc, one file per module (esbuild's would read openapi-fetch's
- *   default export as the whole `module.exports` in a `"type": "module"` package).
- * - Declarations: tsc, per module system, type-checking the sources.
- * - The compiler API is TypeScript 6's (`typescript` is aliased to it):
- *   TypeScript 7, the project's `tsc`, has none yet.
+ * `npm run build`: `dist/esm`, one esbuild bundle per entry (half the import
+ * time); `dist/cjs`, tsc per module (esbuild's CommonJS misreads openapi-fetch's
+ * default export in a `"type": "module"` package); declarations by tsc, through
+ * TypeScript 6's compiler API (`typescript`; TypeScript 7's `tsc` has none yet).
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -4,7 +4,7 @@
  * fact is found once, where it happened (a component, else an operation's
  * part), with the kept operations reaching it in the direction found for.
  */
-import { alignWithPrevious, sameJson } from "./align.js";
+import { alignWithPrevious, sameJson, words } from "./align.js";
 import {
   componentGraph,
   componentKey,
@@ -42,7 +42,7 @@ import {
   type Site,
   type WalkContext,
 } from "./schemas.js";
-import { keywords, words } from "./variants.js";
+import { keywords } from "./variants.js";
 
 /** `info.title` and `info.version` of a document, for the report. */
 type DocumentInfo = { readonly title: string; readonly version: string };

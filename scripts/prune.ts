@@ -22,14 +22,12 @@ import {
 } from "./document.js";
 
 /**
- * `doc` with only the `operations` (operationIds) and, in its key order, what
- * they use: other root keys (the `tags` they name), their path items without
- * other methods, the components reached (transitively), the security schemes
- * named, `x-*` keys. What is kept whole is shared with `doc`, not copied.
+ * `doc` with only the `operations` and, in its key order, what they use (root
+ * keys, the `tags` named, their path items, the components reached, security
+ * schemes, `x-*` keys); what is kept whole is shared with `doc`, not copied.
  *
- * @throws PipelineError for an unknown or duplicated operationId, or a `$ref`
- *   in what is kept that resolves nowhere, into another file or into an
- *   operation not kept.
+ * @throws PipelineError for an unknown or duplicated operationId, or a kept
+ *   `$ref` that resolves nowhere, into another file or an operation not kept.
  */
 export function pruneDocument(
   doc: OpenApiDocument,

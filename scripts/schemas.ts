@@ -1,10 +1,7 @@
 /**
- * The schema half of the structural diff (`diff.ts` has the rest; `variants.ts`
- * reads one schema): each (previous, new, direction) pair compared once, an
- * equal pair ended at once, on a stack of its own (no recursion); a change
- * found where it happened (in a component, at the component); union members
- * matched by what they are (a component, a discriminator value, the closest
- * structure), never by position.
+ * The schema half of the structural diff: each (previous, new, direction) pair
+ * once, an equal pair ended at once, on a stack of its own; a change found at
+ * its component; union members matched by what they are, never by position.
  */
 import { sameJson } from "./align.js";
 import {
@@ -186,11 +183,9 @@ export class SchemaWalk {
   }
 
   /**
-   * The object and array members of two unions. Each member on the side
-   * that must still fit (the old ones for a request: what callers send; the
-   * new ones for a response: what they get) is matched with what it is on
-   * the other side; with no counterpart it is a member removed (request) or
-   * added (response).
+   * The object and array members of two unions: each on the side that must
+   * still fit (old for a request, new for a response) matched with what it is
+   * on the other; with no counterpart, a member removed (request) or added.
    */
   private members(
     va: Variant[],
@@ -227,11 +222,10 @@ export class SchemaWalk {
   }
 
   /**
-   * Each source member's counterpart among the targets, one-to-one, best
-   * pairs first: the same component, then the same discriminator value, then
-   * the closest structure (ties: the closer position); a target that is not
-   * a union pairs with every source like it, unless one is it by name. The
-   * only one left on each side, not two components, is one member changed.
+   * Each source member's counterpart, one-to-one, best pairs first: the same
+   * component, the same discriminator value, then the closest structure (ties:
+   * the closer position); a target that is not a union pairs with every source
+   * like it, unless one is it by name; the last two left are one member changed.
    */
   private pair(
     sources: Variant[],
@@ -344,11 +338,10 @@ function discriminatorValue(union: JsonObject, member: Variant) {
 }
 
 /**
- * How alike two members are (0 to 1; 1 only for the same schema, sets in
- * any order, so a member that only moved finds itself first): arrays by
- * their items; objects by their property names, counting double those
- * written the same (none shared: 0), then every other keyword (`required`
- * too); references by name.
+ * How alike two members are, 0 to 1 (1 only for the same schema, so a member
+ * that moved finds itself first): arrays by their items; objects by property
+ * names (double for those written the same; none shared: 0), then every other
+ * keyword; references by name.
  */
 function similarity(x: unknown, y: unknown): number {
   const [a, b] = [recordOf(x), recordOf(y)];

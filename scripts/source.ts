@@ -23,9 +23,8 @@ export interface LoadOptions {
 }
 
 /**
- * The text of an `http(s)://` URL, a `file://` URL or a path (from `cwd`), and
- * its `origin` as messages show it (a URL's credentials, sent as Basic
- * authorization, and query never shown).
+ * The text of an `http(s)://` or `file://` URL or a path (from `cwd`), and its
+ * `origin` as messages show it (credentials, sent as Basic auth, and query hidden).
  *
  * @throws PipelineError when it cannot be read, answers non-2xx, takes longer
  *   than `timeoutMs` or is larger than `maxBytes`.

@@ -1,8 +1,7 @@
 /**
- * What one schema says, for the structural diff (`schemas.ts`): its
- * alternatives (unions flattened, `$ref`s resolved), the JSON types and enum
- * values they allow, its properties, and what changed between two of them in
- * bounds, patterns, defaults and any other keyword. Pure.
+ * What one schema says, for `schemas.ts` (pure): its alternatives (unions
+ * flattened, `$ref`s resolved), their types, enums and properties, and what
+ * changed between two in bounds, patterns, defaults and other keywords.
  */
 import { sameJson, words } from "./align.js";
 import {
@@ -36,8 +35,6 @@ export interface Variant {
 }
 
 const ANY = "any";
-// `words` lives in align.ts (which imports nothing of this file); diff.ts takes it from here.
-export { words };
 
 /** Keywords a schema comparison reads itself; any other is compared as it is. */
 export const SCHEMA_KEYS = words(

@@ -40,9 +40,8 @@ export async function findStaleFiles(
 }
 
 /**
- * Runs `work` holding the lock of the project in `root` (a dead run's is
- * taken over), after removing the temporary files dead runs left in `root`
- * and `ownedDir`.
+ * Runs `work` holding the project's lock (a dead run's is taken over), after
+ * removing the temporary files dead runs left in `root` and `ownedDir`.
  *
  * @throws PipelineError naming the live run holding the lock.
  */
@@ -67,9 +66,9 @@ export async function withLock<T>(
 }
 
 /**
- * Writes the changed `files` under `root` to temporary files, then renames
- * them into place, openapi.json last (a failed rename puts back those
- * replaced); removes other files from `ownedDir`. Called {@link withLock}.
+ * Writes the changed `files` under `root` as temporary files renamed into place,
+ * openapi.json last (a failed rename puts back those replaced); removes other
+ * files from `ownedDir`. Called {@link withLock}.
  *
  * @throws PipelineError naming the file that failed.
  */
