@@ -1,7 +1,6 @@
 /**
- * The attempt loop. Each attempt is one openapi-fetch call raced against its
- * timer and the caller's signal, every body read under the size cap; no wait
- * the API asks for outlasts `timeoutMs`.
+ * The attempt loop: each attempt one openapi-fetch call raced against its timer
+ * and the caller's signal, every body read under the size cap.
  */
 import {
   apiError,
@@ -73,7 +72,8 @@ export async function send<R extends { response: Response; error?: unknown }>(
 ): Promise<Answer<R>> {
   const { config, window } = shared;
   const { redactor, log } = config;
-  const { signal, timeoutMs, maxRetries, maxResponseBytes, fetch } = limits;
+  const { signal, timeoutMs, maxRetries, fetch } = limits;
+  const maxBytes = limits.maxResponseBytes;
   const prefix = `${config.baseUrl}/`;
   let aborted: NotteAbortError | undefined;
   // Ends what is under way (the attempt's race, or a wait) with the call's error.
@@ -148,10 +148,8 @@ export async function send<R extends { response: Response; error?: unknown }>(
         : (last as NotteError).name;
       const delay = retryDelay(retry, response);
       const windowMs = window?.closedFor(Date.now()) ?? 0;
-      const tooLong = Math.max(
-        delay.stated ? delay.ms : 0,
-        windowMs === Infinity ? 0 : windowMs,
-      );
+      const stated = delay.stated ? delay.ms : 0;
+      const tooLong = Math.max(stated, windowMs === Infinity ? 0 : windowMs);
       if (retry >= maxRetries || tooLong > timeoutMs) {
         const why =
           retry >= maxRetries
@@ -213,7 +211,7 @@ export async function send<R extends { response: Response; error?: unknown }>(
       stage = ANSWERED;
       // A typed success no middleware sees is read below, by the loop alone.
       const direct = typed && response.ok && shared.middleware.length === 0;
-      return direct ? response : capBody(response, maxResponseBytes, redactor);
+      return direct ? response : capBody(response, maxBytes, redactor);
     };
     try {
       return await new Promise<Answer<R>>((resolve, reject) => {
@@ -226,9 +224,7 @@ export async function send<R extends { response: Response; error?: unknown }>(
             if (!typed || !response.ok) return { result, text: "" };
             const text = capOf(response)
               ? await response.text()
-              : decoder.decode(
-                  await readBytes(response, maxResponseBytes, redactor),
-                );
+              : decoder.decode(await readBytes(response, maxBytes, redactor));
             return { result, text };
           })
           .then(resolve, reject);
@@ -248,9 +244,9 @@ export async function send<R extends { response: Response; error?: unknown }>(
 }
 
 /**
- * What an attempt's failure means: an error of this package as it is; before
- * fetch, a bad request; in fetch, no answer (worth a retry) unless fetch
- * refused the request; after the answer, a body not JSON or a middleware's doing.
+ * What an attempt's failure means: before fetch, a bad request; in fetch, no
+ * answer (worth a retry) unless fetch refused it; after, a body not JSON or a
+ * middleware's doing. An error of this package stays as it is.
  */
 function classify(
   error: unknown,
@@ -332,9 +328,7 @@ export function capBody(
 }
 
 /** The cap of a Response {@link capBody} capped, for a Response a middleware returns in its place. */
-export function capOf(response: unknown) {
-  return caps.get(response as object);
-}
+export const capOf = (response: unknown) => caps.get(response as object);
 
 async function readBytes(
   response: Response,
@@ -367,11 +361,8 @@ async function readBytes(
     }
   } catch (error) {
     if (error instanceof NotteError) throw error;
-    throw redactor.wrap(
-      NotteConnectionError,
-      `the answer's body was cut off: ${describe(error)}`,
-      error,
-    );
+    const message = `the answer's body was cut off: ${describe(error)}`;
+    throw redactor.wrap(NotteConnectionError, message, error);
   }
   // Most answers come in one chunk: no copy then.
   if (chunks.length === 1) return chunks[0] as Uint8Array;
