@@ -344,14 +344,11 @@ type FieldShape = { types?: readonly string[]; enum?: readonly unknown[] };
 /** Each required field of an answer, and the JSON types it may have (any when `undefined`). */
 type Shape = (readonly [string, readonly string[] | undefined])[];
 /** A JSON value's type, as JSON Schema names it ("integer" for a whole number). */
-const jsonType = (value: unknown): string =>
-  value === null
-    ? "null"
-    : Array.isArray(value)
-      ? "array"
-      : Number.isInteger(value)
-        ? "integer"
-        : typeof value;
+function jsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return Number.isInteger(value) ? "integer" : typeof value;
+}
 /** The JSON types a field may have ("integer" wherever "number" is); an enum's values' (a status Notte adds later passes). */
 function typesOf({ types, enum: values }: FieldShape) {
   const all = values ? values.map(jsonType) : types;
