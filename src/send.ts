@@ -52,15 +52,15 @@ export class PlainRequest {
 /** A call's final answer: openapi-fetch's result and the success body's text. */
 type Answer<R> = { result: R; text: string };
 
-// How far an attempt got, which tells what its failure means (see classify).
+// How far an attempt got, which tells what its failure means (see classify);
+// past these it has an answer (middleware onResponse, the body, parsing).
 const BUILDING = 0; // openapi-fetch serialising, middleware onRequest
 const SENDING = 1; // fetch
-const ANSWERED = 2; // middleware onResponse, the body, openapi-fetch parsing
-const REFUSED = 3; // fetch threw at once: never an attempt's stage
+const REFUSED = 2; // fetch threw at once: never an attempt's stage
 
 /**
- * Sends one call; when `typed` (`run` uses `parseAs: "stream"`), its answer
- * holds the success body's text, and one not a success throws its `NotteApiError`.
+ * Sends one call. When `typed` (`run` uses `parseAs: "stream"`), its answer
+ * holds the success body's text, and one not a success is thrown as a `NotteApiError`.
  * @param run - one attempt: an openapi-fetch call with the given `fetch`
  * @throws NotteError only
  */
@@ -208,7 +208,6 @@ export async function send<R extends { response: Response; error?: unknown }>(
       if (!isResponse(response))
         throw new NotteConnectionError("fetch did not resolve to a Response");
       answer = { status: response.status, headers: response.headers };
-      stage = ANSWERED;
       // A typed success no middleware sees is read below, by the loop alone.
       const direct = typed && response.ok && shared.middleware.length === 0;
       return direct ? response : capBody(response, maxBytes, redactor);
@@ -257,7 +256,7 @@ function classify(
   if (error instanceof NotteError) return error;
   if (stage === BUILDING)
     return redactor.wrap(NotteInvalidRequestError, safeString(error), error);
-  if (stage === ANSWERED && answer) {
+  if (answer) {
     if (!(error instanceof SyntaxError))
       return redactor.wrap(NotteMiddlewareError, safeString(error), error);
     return apiError(answer, bodyTexts.get(answer.headers) ?? "", redactor, {
