@@ -110,8 +110,9 @@ export async function send<R extends { response: Response; error?: unknown }>(
     let last: Answer<R> | NotteConnectionError | undefined;
     attempts: for (let retry = 0; ; retry++) {
       // Waits the API asks for never outlast the call's timeoutMs: none is slept past it.
-      let closed = window?.wait(Date.now()) ?? 0;
-      const deadline = Date.now() + timeoutMs;
+      const now = Date.now();
+      let closed = window?.wait(now) ?? 0;
+      const deadline = now + timeoutMs;
       while (window && closed !== 0) {
         const left = deadline - Date.now();
         if (closed === Infinity && left <= 0) {
