@@ -1,8 +1,7 @@
 /**
- * The client users hold: `NotteClient`, its `agents` (stop, status,
- * stopMany) and `raw`, the typed openapi-fetch client behind them. Ids and
- * options are checked here, before anything waits or is sent; every request
- * then goes through the one attempt loop.
+ * `NotteClient`: its `agents` (stop, status, stopMany) and `raw`, the typed
+ * openapi-fetch client behind them. Ids and options are checked here, before
+ * anything waits or is sent; every request goes through the one attempt loop.
  */
 import createClient, {
   createQuerySerializer,
@@ -30,7 +29,6 @@ import {
   LIMIT_OPTIONS,
   readCallOptions,
   resolveConfig,
-  type Config,
   type NotteClientOptions,
   type RequestOptions,
 } from "./options.js";
@@ -45,9 +43,6 @@ import type {
 } from "./types.js";
 import { VERSION } from "./version.js";
 
-/** What every call of one client shares: its configuration, window and middleware. */
-type ClientShared = Shared & { readonly config: Config };
-
 /** What `withResponse()` gives: the checked result and the HTTP answer it came from (its body read). */
 export interface WithResponse<T> {
   data: T;
@@ -55,10 +50,9 @@ export interface WithResponse<T> {
 }
 
 /**
- * A call's result that can also give the HTTP answer: `await call` gives the
- * data, `await call.withResponse()` gives `{ data, response }`. The data
- * promise is made only when awaited, so that using only `withResponse()`
- * leaves no unhandled rejection behind.
+ * A call's result: `await call` gives the data, `await call.withResponse()`
+ * `{ data, response }`. The data promise is made only when awaited: using only
+ * `withResponse()` leaves no unhandled rejection behind.
  */
 export class NottePromise<T> extends Promise<T> {
   // `catch` and `finally` then build plain promises from `then`.
@@ -82,10 +76,8 @@ export class NottePromise<T> extends Promise<T> {
     onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
-    return (this.#data ??= this.#answer.then((answer) => answer.data)).then(
-      onFulfilled,
-      onRejected,
-    );
+    this.#data ??= this.#answer.then((answer) => answer.data);
+    return this.#data.then(onFulfilled, onRejected);
   }
 }
 
@@ -100,11 +92,9 @@ export class NotteClient {
   /** Agent operations. */
   readonly agents: Agents;
   /**
-   * The openapi-fetch client, typed with the generated paths, sending through
-   * the same auth, headers, timeouts, retries, body cap and rate-limit window
-   * as `agents`; everything it throws is one of this package's errors.
-   * Middleware registered with `raw.use()` sees every request of the client,
-   * `agents` calls included, once per attempt.
+   * The typed openapi-fetch client, sending as `agents` does and throwing only
+   * this package's errors. Middleware added with `raw.use()` sees every
+   * request of the client, `agents` calls included, once per attempt.
    */
   readonly raw: NotteRawClient;
   /** The API's base URL, as checked and normalised. */
@@ -114,7 +104,7 @@ export class NotteClient {
   constructor(options?: NotteClientOptions) {
     const config = resolveConfig(options, VERSION);
     const window = config.waitForRateLimit ? new RateWindow() : undefined;
-    const shared: ClientShared = { config, window, middleware: [] };
+    const shared: Shared = { config, window, middleware: [] };
     // The query serializer built once: openapi-fetch would build one per call.
     const client = createClient<paths>({
       baseUrl: config.baseUrl,
@@ -127,27 +117,27 @@ export class NotteClient {
   }
 }
 
+const STOP_IDS = ["agentId", "sessionId"] as const;
 const STOP_OPTIONS = [...LIMIT_OPTIONS, "idempotencyKey", "headers"];
-const PLAIN_REQUEST = { Request: PlainRequest };
+const STATUS_IDS = ["agentId"] as const;
 const STATUS_OPTIONS = [...LIMIT_OPTIONS, "headers"];
+const PLAIN_REQUEST = { Request: PlainRequest };
 
 /** The agent operations: `notte.agents`. */
 export class Agents {
-  readonly #shared: ClientShared;
+  readonly #shared: Shared;
   readonly #client: Client<paths>;
 
   /** @internal Made by {@link NotteClient}. */
-  constructor(shared: ClientShared, client: Client<paths>) {
+  constructor(shared: Shared, client: Client<paths>) {
     this.#shared = shared;
     this.#client = client;
   }
 
   /**
-   * Stops a running agent: `DELETE /agents/{agent_id}/stop?session_id=…`, one
-   * call of the typed openapi-fetch client per attempt. Resolves to its status
-   * (`"closed"`); does not wait for the agent to finish. The API answers a
-   * stop of an agent that is no longer running 404, as for an unknown one:
-   * one status request then tells them apart.
+   * Stops a running agent (`DELETE /agents/{agent_id}/stop?session_id=…`) and
+   * resolves to its status (`"closed"`) without waiting for it to finish. A 404
+   * is followed by one status request: no longer running, or unknown?
    *
    * @example
    * const status = await notte.agents.stop({ agentId, sessionId });
@@ -164,9 +154,8 @@ export class Agents {
   }
 
   /**
-   * The agent's status: `GET /agents/{agent_id}`, through the same attempt
-   * loop, options, errors and middleware as `stop`. Any session's agent
-   * answers (the operation takes no session); an unknown one is a `NotteNotFoundError`.
+   * The agent's status (`GET /agents/{agent_id}`), sent as `stop` is. Any
+   * session's agent answers; an unknown one is a `NotteNotFoundError`.
    *
    * @example
    * const { status, session_id } = await notte.agents.status({ agentId });
@@ -177,12 +166,12 @@ export class Agents {
   ): NottePromise<LegacyAgentStatusResponse> {
     return new NottePromise(
       (async () => {
-        const { agentId } = checkIds(params, "agents.status", ["agentId"]);
+        const { agentId } = checkIds(params, "agents.status", STATUS_IDS);
         const { limits, headers } = readCallOptions(
           options,
           STATUS_OPTIONS,
           "agents.status options",
-          this.#config,
+          this.#shared.config,
         );
         return this.#status(agentId, limits, headers);
       })(),
@@ -190,11 +179,10 @@ export class Agents {
   }
 
   /**
-   * Stops many agents, at most `concurrency` calls at a time, and resolves to
-   * one result per item, in input order: `{ ok: true, status }` (with
-   * `alreadyStopped: true` for an agent that was no longer running) or
-   * `{ ok: false, error }`. Never rejects because an agent failed; the same
-   * `(agentId, sessionId)` twice is sent once.
+   * Stops many agents, at most `concurrency` at a time, resolving to one result
+   * per item in input order: `{ ok: true, status }` (`alreadyStopped: true` for
+   * one no longer running) or `{ ok: false, error }`; never rejects because an
+   * agent failed. The same `(agentId, sessionId)` twice is sent once.
    *
    * @example
    * const failed = (await notte.agents.stopMany(items, { concurrency: 16 })).filter((r) => !r.ok);
@@ -208,27 +196,20 @@ export class Agents {
       (params, given) => this.stop(params, given),
       items,
       options,
-      this.#config,
+      this.#shared.config,
     );
-  }
-
-  get #config() {
-    return this.#shared.config;
   }
 
   async #stop(
     params: StopAgentParams,
     given: RequestOptions | undefined,
   ): Promise<WithResponse<AgentStatusResponse>> {
-    const { agentId, sessionId } = checkIds(params, "agents.stop", [
-      "agentId",
-      "sessionId",
-    ]);
+    const { agentId, sessionId } = checkIds(params, "agents.stop", STOP_IDS);
     const { limits, headers, options } = readCallOptions(
       given,
       STOP_OPTIONS,
       "agents.stop options",
-      this.#config,
+      this.#shared.config,
     );
     // The same key for every retry, so that a DELETE retried after a lost answer does not act twice.
     const key = options.idempotencyKey;
@@ -244,53 +225,43 @@ export class Agents {
           );
     let attempts = 0;
     try {
-      const answer = await this.#send(
-        "agent_stop",
-        limits,
-        (fetch, Request) => {
-          attempts++;
-          return this.#client.DELETE("/agents/{agent_id}/stop", {
-            params: {
-              path: { agent_id: agentId },
-              query: { session_id: sessionId },
-            },
-            headers: { ...headers, "idempotency-key": idempotencyKey },
-            ...{ parseAs: "stream", fetch, ...Request },
-          });
-        },
-      );
-      return answer as WithResponse<AgentStatusResponse>;
+      return (await this.#send("agent_stop", limits, (fetch, Request) => {
+        attempts++;
+        return this.#client.DELETE("/agents/{agent_id}/stop", {
+          params: {
+            path: { agent_id: agentId },
+            query: { session_id: sessionId },
+          },
+          headers: { ...headers, "idempotency-key": idempotencyKey },
+          ...{ parseAs: "stream", fetch, ...Request },
+        });
+      })) as WithResponse<AgentStatusResponse>;
     } catch (notFound) {
       if (!(notFound instanceof NotteNotFoundError)) throw notFound;
       // One status request, not retried, tells a stopped agent from an unknown one.
-      const checked = await this.#status(
-        agentId,
-        { ...limits, maxRetries: 0 },
-        headers,
-      ).then(
-        (answer) => ({ answer, error: undefined }),
-        (error: unknown) => ({ answer: undefined, error }),
+      let error: unknown;
+      const limitsOnce = { ...limits, maxRetries: 0 };
+      const answer = await this.#status(agentId, limitsOnce, headers).catch(
+        (thrown: unknown) => {
+          error = thrown;
+        },
       );
-      const { answer, error } = checked;
-      const data = answer?.data;
       if (error instanceof NotteAbortError) throw error;
+      const data = answer?.data;
       // Not running in that session (closed, or a state this package does not know yet).
       if (data && data.status !== "active" && data.session_id === sessionId) {
-        const agent = this.#config.redactor.json(data);
+        const agent = this.#shared.config.redactor.json(data);
         // Retried, this call's own earlier attempt may have stopped it (its answer lost): a success.
-        if (attempts > 1) return { data: agent, response: answer!.response };
+        if (attempts > 1) return { data: agent, response: answer.response };
         throw new NotteAlreadyStoppedError(notFound, agent);
       }
       if (!(error instanceof NotteError) || error instanceof NotteNotFoundError)
         throw notFound;
       const message = `${notFound.message} (could not check whether it was already stopped: ${error.message})`;
-      throw new NotteNotFoundError(
-        notFound.status,
-        notFound.headers,
-        notFound.body,
-        message,
-        { cause: error },
-      );
+      const { status, body } = notFound;
+      throw new NotteNotFoundError(status, notFound.headers, body, message, {
+        cause: error,
+      });
     }
   }
 
@@ -316,14 +287,11 @@ export class Agents {
       Request: object,
     ) => Promise<{ response: Response }>,
   ): Promise<WithResponse<unknown>> {
-    const shared = this.#shared;
-    // openapi-fetch's own option, untyped per call: while no middleware sees
-    // the Request, openapi-fetch builds a plain one and fetch the only real one.
-    const plain = shared.middleware.length === 0 ? PLAIN_REQUEST : {};
-    const shape = SHAPES[operation];
-    return send(shared, limits, (fetch) => run(fetch, plain), true).then(
+    // While no middleware sees the Request, openapi-fetch builds a plain one (its own option, untyped per call).
+    const plain = this.#shared.middleware.length === 0 ? PLAIN_REQUEST : {};
+    return send(this.#shared, limits, (fetch) => run(fetch, plain), true).then(
       ({ result: { response }, text }) => ({
-        data: checkAgentStatus(response, text, shape, shared),
+        data: checkAgentStatus(response, text, SHAPES[operation], this.#shared),
         response,
       }),
     );
@@ -334,10 +302,9 @@ export class Agents {
 type MaybeWellFormed = string & { isWellFormed(): boolean };
 
 /**
- * The ids `names` of `params`, each a non-blank, well-formed string sent
- * percent-encoded as one path segment; no `agentId` a dot segment (the URL
- * parser would make `/agents/../stop` another endpoint). A missing id the
- * object holds under another spelling (`agent_id`) is named.
+ * The ids `names` of `params`: each a non-blank, well-formed string, sent as
+ * one path segment, never a dot segment (`/agents/../stop` is another
+ * endpoint). A missing id the object spells otherwise (`agent_id`) is named.
  */
 function checkIds<K extends string>(
   params: unknown,
@@ -362,9 +329,8 @@ function checkIds<K extends string>(
       typeof value !== "string" ||
       value.trim() === "" ||
       !(value as MaybeWellFormed).isWellFormed()
-    ) {
+    )
       failRequest(`${name} must be a non-blank, well-formed string`);
-    }
     if (value === "." || value === "..")
       failRequest(
         `${name} ${JSON.stringify(value)} is a dot segment, not an id`,
@@ -375,67 +341,51 @@ function checkIds<K extends string>(
 }
 
 type FieldShape = { types?: readonly string[]; enum?: readonly unknown[] };
+/** Each required field of an answer, and the JSON types it may have (any when `undefined`). */
+type Shape = (readonly [string, readonly string[] | undefined])[];
 /** A JSON value's type, as JSON Schema names it ("integer" for a whole number). */
-const jsonType = (value: unknown): string =>
-  value === null
-    ? "null"
-    : Array.isArray(value)
-      ? "array"
-      : Number.isInteger(value)
-        ? "integer"
-        : typeof value;
-/**
- * What each operation's success answer must hold, from the document
- * (generated, so that a field the document comes to require is checked
- * without a change here): each required field, and the JSON types it may
- * have. A field with an enum is checked by its values' types only: a value
- * Notte adds after this package was generated (a new status) is passed on,
- * not refused: the agent was stopped all the same.
- */
+function jsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return Number.isInteger(value) ? "integer" : typeof value;
+}
+/** The JSON types a field may have ("integer" wherever "number" is); an enum's values' (a status Notte adds later passes). */
+function typesOf({ types, enum: values }: FieldShape) {
+  const all = values ? values.map(jsonType) : types;
+  return (
+    all && [...new Set(all.includes("number") ? [...all, "integer"] : all)]
+  );
+}
+/** What each operation's success answer must hold, from the document: a field it comes to require is checked. */
 const SHAPES = Object.fromEntries(
   Object.entries(ANSWER_SHAPES).map(([operation, { required }]) => [
     operation,
     Object.entries(required as Record<string, FieldShape>).map(
-      ([field, shape]) =>
-        [
-          field,
-          shape.enum ? [...new Set(shape.enum.map(jsonType))] : shape.types,
-        ] as const,
+      ([field, shape]) => [field, typesOf(shape)] as const,
     ),
   ]),
-) as Record<
-  keyof typeof ANSWER_SHAPES,
-  (readonly [string, readonly string[] | undefined])[]
->;
+) as Record<keyof typeof ANSWER_SHAPES, Shape>;
 
 /** The agent status a success body holds, or the `NotteApiError` that says why it is not one. */
 function checkAgentStatus(
   response: Response,
   text: string,
-  shape: (readonly [string, readonly string[] | undefined])[],
+  shape: Shape,
   shared: Shared,
 ): unknown {
-  let body: unknown = text;
+  let body: unknown;
+  let problem: string | undefined;
   try {
     body = JSON.parse(text);
-  } catch {}
-  let problem =
-    text === ""
-      ? "the body is empty"
-      : body === text
-        ? "the body is not JSON"
-        : undefined;
-  if (problem === undefined && !isRecord(body))
-    problem = "the body is not a JSON object";
+    if (!isRecord(body)) problem = "the body is not a JSON object";
+  } catch {
+    body = text;
+    problem = text === "" ? "the body is empty" : "the body is not JSON";
+  }
   for (const [field, types] of problem ? [] : shape) {
     const value = (body as Record<string, unknown>)[field];
     const type = jsonType(value);
-    if (
-      !types ||
-      types.includes(type) ||
-      (type === "integer" && types.includes("number"))
-    )
-      continue;
+    if (!types || types.includes(type)) continue;
     problem = `field ${field} is ${value === undefined ? "missing" : (JSON.stringify(value) ?? type).slice(0, 80)}`;
     break;
   }

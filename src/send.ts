@@ -1,9 +1,6 @@
 /**
- * The attempt loop: one call, from the first wait for the rate-limit window to
- * the last answer. Each attempt is one openapi-fetch call (so middleware runs
- * once per attempt), raced against its timer and the caller's signal, every
- * body read under the size cap; between attempts the retry policy decides,
- * and no wait the API asks for is longer than the call's `timeoutMs`.
+ * The attempt loop: each attempt one openapi-fetch call raced against its timer
+ * and the caller's signal, every body read under the size cap.
  */
 import {
   apiError,
@@ -19,6 +16,7 @@ import {
   safeString,
   type Redactor,
 } from "./errors.js";
+import type { Config } from "./options.js";
 import {
   isRetryableStatus,
   retryDelay,
@@ -27,40 +25,19 @@ import {
   type RateWindow,
 } from "./policy.js";
 
-/** The limits of one call: all its attempts and waits. */
-export interface CallLimits {
-  readonly timeoutMs: number;
-  readonly maxRetries: number;
-  readonly maxResponseBytes: number;
-  /** The caller's signal: it ends the whole call. */
-  readonly signal: AbortSignal | undefined;
-  readonly fetch: (
-    input: string | Request,
-    init: RequestInit & { signal: AbortSignal },
-  ) => Promise<Response>;
-}
-
-type LogLine = (message: string, details?: Record<string, unknown>) => void;
+/** The limits of one call, all its attempts and waits: the client's, or a call's own. */
+export type CallLimits = Config["defaults"]["limits"];
 
 /** What every call of one client shares. */
 export interface Shared {
-  readonly config: {
-    readonly baseUrl: string;
-    readonly redactor: Redactor;
-    /** One function per enabled level, none for the others. */
-    readonly log: Partial<Record<"error" | "warn" | "info" | "debug", LogLine>>;
-  };
+  readonly config: Config;
   /** `undefined` with `rateLimit: "ignore"`. */
   readonly window: RateWindow | undefined;
   /** The middleware registered on the client (openapi-fetch's list holds the same). */
   readonly middleware: readonly object[];
 }
 
-/**
- * What openapi-fetch builds as its `Request` for a call no middleware sees:
- * the URL and init only, so that `fetch` builds the attempt's one real
- * `Request` instead of copying openapi-fetch's to add the signal.
- */
+/** openapi-fetch's `Request` for a call no middleware sees: `fetch` then builds the attempt's one real one. */
 export class PlainRequest {
   constructor(
     readonly url: string,
@@ -72,17 +49,18 @@ export class PlainRequest {
   }
 }
 
-// How far an attempt got, which tells what its failure means.
-const BUILDING = 0; // openapi-fetch serialising, middleware onRequest: a bad request
-const SENDING = 1; // fetch: no answer
-const ANSWERED = 2; // middleware onResponse, the body, openapi-fetch parsing
+/** A call's final answer: openapi-fetch's result and the success body's text. */
+type Answer<R> = { result: R; text: string };
+
+// How far an attempt got, which tells what its failure means (see classify);
+// past these it has an answer (middleware onResponse, the body, parsing).
+const BUILDING = 0; // openapi-fetch serialising, middleware onRequest
+const SENDING = 1; // fetch
+const REFUSED = 2; // fetch threw at once: never an attempt's stage
 
 /**
- * Sends one call and returns its final answer: openapi-fetch's result and,
- * when `typed` (`run` then uses `parseAs: "stream"`), the success body's
- * text; a `typed` call's final answer that is not a success is thrown as its
- * `NotteApiError`.
- *
+ * Sends one call. When `typed` (`run` uses `parseAs: "stream"`), its answer
+ * holds the success body's text, and one not a success is thrown as a `NotteApiError`.
  * @param run - one attempt: an openapi-fetch call with the given `fetch`
  * @throws NotteError only
  */
@@ -91,10 +69,11 @@ export async function send<R extends { response: Response; error?: unknown }>(
   limits: CallLimits,
   run: (fetch: (request: Request) => Promise<Response>) => Promise<R>,
   typed: boolean,
-): Promise<{ result: R; text: string }> {
+): Promise<Answer<R>> {
   const { config, window } = shared;
   const { redactor, log } = config;
-  const { signal, timeoutMs, maxRetries, maxResponseBytes, fetch } = limits;
+  const { signal, timeoutMs, maxRetries, fetch } = limits;
+  const maxBytes = limits.maxResponseBytes;
   const prefix = `${config.baseUrl}/`;
   let aborted: NotteAbortError | undefined;
   // Ends what is under way (the attempt's race, or a wait) with the call's error.
@@ -107,6 +86,7 @@ export async function send<R extends { response: Response; error?: unknown }>(
     aborted ??= new NotteAbortError({ cause });
     interrupt?.(aborted);
   };
+  const onTimeout = () => interrupt?.(new NotteTimeoutError(timeoutMs));
   /** Waits `ms`, or until `until` settles; the caller's abort ends it. */
   const pause = (ms: number, until?: Promise<void>): Promise<void> =>
     new Promise<void>((resolve, reject) => {
@@ -117,131 +97,92 @@ export async function send<R extends { response: Response; error?: unknown }>(
       if (aborted) interrupt(aborted);
     }).finally(() => (interrupt = undefined));
 
-  let unwatch: (() => void) | undefined;
   try {
     if (signal?.aborted) onAbort();
-    unwatch = signal && watchAbort(signal, onAbort);
+    if (signal) watchAbort(signal, onAbort);
   } catch (cause) {
     throw new NotteInvalidRequestError("signal must be an AbortSignal", {
       cause,
     });
   }
-  if (aborted) throw aborted;
   try {
-    let last: { failure?: NotteError; result?: R; text: string } | undefined;
-    for (let retry = 0; ; retry++) {
-      // Waits the API asks for never last longer than the call allows (and none is slept past it).
-      const first = window?.wait(Date.now()) ?? 0;
-      const closed = first === 0 ? undefined : await waitForWindow(first);
-      if (closed !== undefined) {
-        log.error?.(
-          `giving up: the API's rate-limit window stays closed ${closed} ms, more than timeoutMs`,
-        );
-        if (last) return finish(last);
-        const message = `the API's rate-limit window opens in ${closed} ms, after timeoutMs (${timeoutMs}); nothing was sent`;
-        throw new NotteRateLimitError(
-          429,
-          redactor.headers(window?.closedBy ?? new Headers()),
-          "",
-          message,
-          { retryAfterMs: closed },
-        );
+    if (aborted) throw aborted;
+    let last: Answer<R> | NotteConnectionError | undefined;
+    attempts: for (let retry = 0; ; retry++) {
+      // Waits the API asks for never outlast the call's timeoutMs: none is slept past it.
+      const now = Date.now();
+      let closed = window?.wait(now) ?? 0;
+      const deadline = now + timeoutMs;
+      while (window && closed !== 0) {
+        const left = deadline - Date.now();
+        if (closed === Infinity && left <= 0) {
+          // The API never said to wait: this was the client's own caution about a fresh window.
+          closed = window.wait(Date.now(), true);
+        } else if (closed !== Infinity && closed > left) {
+          closed = Math.ceil(closed);
+          log.error?.(
+            `giving up: the API's rate-limit window stays closed ${closed} ms, more than timeoutMs`,
+          );
+          if (last) break attempts;
+          const message = `the API's rate-limit window opens in ${closed} ms, after timeoutMs (${timeoutMs}); nothing was sent`;
+          const headers = redactor.headers(window.closedBy);
+          throw new NotteRateLimitError(429, headers, "", message, {
+            retryAfterMs: closed,
+          });
+        } else {
+          const ms = Math.min(closed, left);
+          const why =
+            closed === Infinity
+              ? "for the answers in flight to tell the new rate-limit window"
+              : "for the API's rate-limit window";
+          log.info?.(`waiting up to ${Math.ceil(ms)} ms ${why}`);
+          await pause(ms, window.changed());
+          closed = window.wait(Date.now());
+        }
       }
       last = await attempt(retry);
-      const response = last.failure ? undefined : last.result?.response;
-      if (last.failure && !(last.failure instanceof NotteConnectionError))
-        throw last.failure;
-      if (response && !isRetryableStatus(response.status)) return finish(last);
+      const response =
+        last instanceof NotteError ? undefined : last.result.response;
+      if (response && !isRetryableStatus(response.status)) break;
       const reason = response
         ? `status ${response.status}`
-        : (last.failure as NotteError).name;
+        : (last as NotteError).name;
       const delay = retryDelay(retry, response);
       const windowMs = window?.closedFor(Date.now()) ?? 0;
-      const tooLong = Math.max(
-        delay.stated ? delay.ms : 0,
-        windowMs === Infinity ? 0 : windowMs,
-      );
+      const stated = delay.stated ? delay.ms : 0;
+      const tooLong = Math.max(stated, windowMs === Infinity ? 0 : windowMs);
       if (retry >= maxRetries || tooLong > timeoutMs) {
         const why =
           retry >= maxRetries
             ? ""
             : `: the API asks to wait ${Math.ceil(tooLong)} ms, more than timeoutMs`;
         log.error?.(`giving up after ${reason}${why}`, { attempts: retry + 1 });
-        return finish(last);
+        break;
       }
       log.warn?.(`retrying after ${reason} in ${Math.ceil(delay.ms)} ms`, {
         attempt: retry + 1,
       });
       await pause(delay.ms);
     }
+    // The call's outcome from its last attempt: the answer, or what it failed with.
+    if (last instanceof NotteError) throw last;
+    const { response, error } = last.result;
+    if (!typed || response.ok) return last;
+    const retryAfterMs = serverDelayMs(response, Date.now());
+    throw apiError(response, error ?? "", redactor, { retryAfterMs });
   } finally {
     try {
-      unwatch?.();
+      if (signal) unwatchAbort(signal, onAbort);
     } catch {}
   }
 
-  /** The call's outcome from its last attempt: the answer, or what it failed with. */
-  function finish(last: { failure?: NotteError; result?: R; text: string }): {
-    result: R;
-    text: string;
-  } {
-    const { failure, result, text } = last;
-    if (failure || !result) throw failure;
-    const { response } = result;
-    if (!typed || response.ok) return { result, text };
-    const retryAfterMs = serverDelayMs(response, Date.now());
-    throw apiError(response, result.error ?? "", redactor, { retryAfterMs });
-  }
-
-  /**
-   * Waits until the window lets an attempt through, waking whenever an answer
-   * may have changed it; the milliseconds it would still stay closed when that
-   * is longer than the time left of `timeoutMs` (nothing is waited then).
-   *
-   * @param first - what the window said first: closed for so long
-   */
-  async function waitForWindow(first: number): Promise<number | undefined> {
-    const rateWindow = window as RateWindow;
-    const deadline = Date.now() + timeoutMs;
-    for (
-      let closed = first;
-      closed !== 0;
-      closed = rateWindow.wait(Date.now())
-    ) {
-      const left = deadline - Date.now();
-      if (closed === Infinity && left <= 0) {
-        // The API never said to wait: this was the client's own caution about a fresh window.
-        rateWindow.wait(Date.now(), true);
-        return undefined;
-      }
-      if (closed !== Infinity && closed > left) return Math.ceil(closed);
-      const why =
-        closed === Infinity
-          ? "for the answers in flight to tell the new"
-          : "for the API's";
-      log.info?.(
-        `waiting up to ${Math.ceil(Math.min(closed, left))} ms ${why} rate-limit window`,
-      );
-      await pause(Math.min(closed, left), rateWindow.changed());
-    }
-    return undefined;
-  }
-
-  /** One attempt, counted by the window: its answer, or the `NotteError` it failed with. */
-  async function attempt(
-    retry: number,
-  ): Promise<{ failure?: NotteError; result?: R; text: string }> {
+  /** One attempt, counted by the window: its answer, or the connection error it failed with (others are thrown). */
+  async function attempt(retry: number) {
     const controller = new AbortController();
     let stage = BUILDING;
     let answer: AnswerHead | undefined;
-    let text = "";
-    const timer = setTimeout(
-      () => interrupt?.(new NotteTimeoutError(timeoutMs)),
-      timeoutMs,
-    );
-    const attemptFetch = async (
-      request: Request | PlainRequest,
-    ): Promise<Response> => {
+    const timer = setTimeout(onTimeout, timeoutMs);
+    const attemptFetch = async (request: Request | PlainRequest) => {
       stage = SENDING;
       log.debug?.(`${request.method} ${request.url}`, { attempt: retry + 1 });
       if (aborted) throw aborted;
@@ -251,107 +192,90 @@ export async function send<R extends { response: Response; error?: unknown }>(
           "the request's URL is outside baseUrl",
         );
       const init = { signal: controller.signal };
-      let pending: Promise<Response>;
+      let response: Response;
+      let sent = false;
       try {
         // A plain function call: Workers' fetch refuses another `this`.
-        pending =
+        const pending =
           request instanceof PlainRequest
             ? fetch(request.url, Object.assign(request.init, init))
             : fetch(request, init);
-      } catch (error) {
-        throw error instanceof NotteError ? error : refused(error);
-      }
-      let response: Response;
-      try {
+        sent = true;
         response = await pending;
       } catch (error) {
         // Classified now, so that middleware's onError gets what the caller would.
-        throw aborted ?? classify(error, SENDING);
+        throw aborted ?? classify(error, sent ? SENDING : REFUSED, redactor);
       }
       if (!isResponse(response))
         throw new NotteConnectionError("fetch did not resolve to a Response");
       answer = { status: response.status, headers: response.headers };
-      stage = ANSWERED;
       // A typed success no middleware sees is read below, by the loop alone.
       const direct = typed && response.ok && shared.middleware.length === 0;
-      return direct ? response : capBody(response, maxResponseBytes, redactor);
+      return direct ? response : capBody(response, maxBytes, redactor);
     };
     try {
-      const result = await new Promise<R>((resolve, reject) => {
+      return await new Promise<Answer<R>>((resolve, reject) => {
         interrupt = (reason) => (controller.abort(reason), reject(reason));
         // An abort fired while the attempt was set up is not missed.
         if (aborted) return interrupt(aborted);
         run(attemptFetch)
-          .then(async (answered) => {
-            const { response } = answered;
-            if (typed && response.ok) {
-              text = capOf(response)
-                ? await response.text()
-                : decoder.decode(
-                    await readBytes(response, maxResponseBytes, redactor),
-                  );
-            }
-            return answered;
+          .then(async (result) => {
+            const { response } = result;
+            if (!typed || !response.ok) return { result, text: "" };
+            const text = capOf(response)
+              ? await response.text()
+              : decoder.decode(await readBytes(response, maxBytes, redactor));
+            return { result, text };
           })
           .then(resolve, reject);
       });
-      return { result, text };
     } catch (thrown) {
-      const failure = aborted ?? classify(thrown, stage, answer);
+      const failure = aborted ?? classify(thrown, stage, redactor, answer);
       // Free the connection of an attempt that is not read further.
       controller.abort(failure);
-      return { failure, text };
+      if (!(failure instanceof NotteConnectionError)) throw failure;
+      return failure;
     } finally {
       clearTimeout(timer);
       interrupt = undefined;
       window?.settled(answer, Date.now());
     }
   }
+}
 
-  /**
-   * What an attempt's failure means, from how far it got: an error of this
-   * package as it is; before fetch, a request that could not be built; in
-   * fetch, no answer (worth a retry) unless fetch refused the request; after
-   * the answer, a body that is not JSON, or a middleware's doing.
-   */
-  function classify(
-    error: unknown,
-    stage: number,
-    answer?: AnswerHead,
-  ): NotteError {
-    if (error instanceof NotteError) return error;
-    if (stage === BUILDING)
-      return redactor.wrap(NotteInvalidRequestError, safeString(error), error);
-    if (stage === SENDING || !answer) {
-      // undici rejects a request it will not send (a header, a port) asynchronously, as if the network failed.
-      const { code, message } =
-        isRecord(error) && isRecord(error.cause) ? error.cause : {};
-      if (
-        /^UND_ERR_(NOT_SUPPORTED|INVALID_ARG)$/.test(String(code)) ||
-        message === "bad port"
-      )
-        return refused(error);
-      return redactor.wrap(
-        NotteConnectionError,
-        `Connection failed: ${describe(error)}`,
-        error,
-      );
-    }
+/**
+ * What an attempt's failure means: before fetch, a bad request; in fetch, no
+ * answer (worth a retry) unless fetch refused it; after, a body not JSON or a
+ * middleware's doing. An error of this package stays as it is.
+ */
+function classify(
+  error: unknown,
+  stage: number,
+  redactor: Redactor,
+  answer?: AnswerHead,
+): NotteError {
+  if (error instanceof NotteError) return error;
+  if (stage === BUILDING)
+    return redactor.wrap(NotteInvalidRequestError, safeString(error), error);
+  if (answer) {
     if (!(error instanceof SyntaxError))
       return redactor.wrap(NotteMiddlewareError, safeString(error), error);
-    const text = bodyTexts.get(answer.headers) ?? "";
-    return apiError(answer, text, redactor, {
+    return apiError(answer, bodyTexts.get(answer.headers) ?? "", redactor, {
       message: `${answer.status} answer is not JSON`,
     });
   }
-
-  function refused(error: unknown): NotteInvalidRequestError {
-    return redactor.wrap(
-      NotteInvalidRequestError,
-      `fetch refused the request: ${describe(error)}`,
-      error,
-    );
-  }
+  // undici rejects a request it will not send (a header, a port) asynchronously, as if the network failed.
+  const { code, message } =
+    stage === SENDING && isRecord(error) && isRecord(error.cause)
+      ? error.cause
+      : {};
+  const refused =
+    stage === REFUSED ||
+    /^UND_ERR_(NOT_SUPPORTED|INVALID_ARG)$/.test(String(code)) ||
+    message === "bad port";
+  const Kind = refused ? NotteInvalidRequestError : NotteConnectionError;
+  const what = refused ? "fetch refused the request" : "Connection failed";
+  return redactor.wrap(Kind, `${what}: ${describe(error)}`, error);
 }
 
 // undici says "fetch failed" and puts the reason (ECONNREFUSED, …) in `cause`.
@@ -375,15 +299,9 @@ function isResponse(value: unknown): value is Response {
 const decoder = new TextDecoder();
 /** Each capped body's text once read, by its answer's headers: the error of a body that is not JSON quotes it. */
 const bodyTexts = new WeakMap<Headers, string>();
-const CAPPED = Symbol("capped");
+const caps = new WeakMap<object, { maxBytes: number; redactor: Redactor }>();
 
-/**
- * `response`, its body methods made to read at most `maxBytes` (by
- * `Content-Length`, then counted as it streams): past that the body is
- * cancelled and a `NotteResponseTooLargeError` thrown; a body cut off is a
- * `NotteConnectionError`. The answer is not copied. A Response a middleware
- * returns in its place is capped the same way (a clone it makes is not).
- */
+/** `response`, not copied, its body methods made to read at most `maxBytes` (by `Content-Length`, then as it streams). */
 export function capBody(
   response: Response,
   maxBytes: number,
@@ -399,8 +317,8 @@ export function capBody(
     return value;
   };
   const type = { type: response.headers.get("content-type") ?? "" };
+  caps.set(response, { maxBytes, redactor });
   Object.defineProperties(response, {
-    [CAPPED]: { value: { maxBytes, redactor } },
     text: { value: text },
     json: { value: async () => JSON.parse(await text()) as unknown },
     arrayBuffer: { value: async () => (await read()).slice().buffer },
@@ -409,14 +327,8 @@ export function capBody(
   return response;
 }
 
-/** The cap of a Response {@link capBody} capped, to pass on to one that replaces it. */
-export function capOf(
-  response: unknown,
-): { maxBytes: number; redactor: Redactor } | undefined {
-  return isRecord(response)
-    ? (response[CAPPED as never] as { maxBytes: number; redactor: Redactor })
-    : undefined;
-}
+/** The cap of a Response {@link capBody} capped, for a Response a middleware returns in its place. */
+export const capOf = (response: unknown) => caps.get(response as object);
 
 async function readBytes(
   response: Response,
@@ -431,11 +343,10 @@ async function readBytes(
     throw tooLarge();
   }
   if (body === null) return new Uint8Array();
-  if (response.bodyUsed || body.locked) {
+  if (response.bodyUsed || body.locked)
     throw new NotteMiddlewareError(
       "a middleware read the answer's body without returning a Response",
     );
-  }
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -450,11 +361,8 @@ async function readBytes(
     }
   } catch (error) {
     if (error instanceof NotteError) throw error;
-    throw redactor.wrap(
-      NotteConnectionError,
-      `the answer's body was cut off: ${describe(error)}`,
-      error,
-    );
+    const message = `the answer's body was cut off: ${describe(error)}`;
+    throw redactor.wrap(NotteConnectionError, message, error);
   }
   // Most answers come in one chunk: no copy then.
   if (chunks.length === 1) return chunks[0] as Uint8Array;
@@ -466,29 +374,27 @@ async function readBytes(
   return all;
 }
 
-// One `abort` listener per caller signal, however many calls share it (Node
-// warns past ten), removed with the last call; weakly keyed, so a signal
-// nobody holds takes its entry with it.
-const watchers = new WeakMap<
-  AbortSignal,
-  { calls: Set<() => void>; listener: () => void }
->();
+// One `abort` listener per caller signal however many calls share it (Node warns
+// past ten), removed with the last call; weakly keyed, as signals come and go.
+class Calls extends Set<() => void> {
+  readonly listener = (): void => this.forEach((call) => call());
+}
+const watchers = new WeakMap<AbortSignal, Calls>();
 
-function watchAbort(signal: AbortSignal, onAbort: () => void): () => void {
-  let entry = watchers.get(signal);
-  if (!entry) {
-    const calls = new Set<() => void>();
-    entry = { calls, listener: () => calls.forEach((call) => call()) };
-    watchers.set(signal, entry);
-    signal.addEventListener("abort", entry.listener, { once: true });
+function watchAbort(signal: AbortSignal, onAbort: () => void): void {
+  let calls = watchers.get(signal);
+  if (!calls) {
+    calls = new Calls();
+    signal.addEventListener("abort", calls.listener, { once: true });
+    watchers.set(signal, calls);
   }
-  const { calls, listener } = entry;
   calls.add(onAbort);
-  return () => {
-    calls.delete(onAbort);
-    if (calls.size === 0 && watchers.get(signal) === entry) {
-      watchers.delete(signal);
-      signal.removeEventListener("abort", listener);
-    }
-  };
+}
+
+function unwatchAbort(signal: AbortSignal, onAbort: () => void): void {
+  const calls = watchers.get(signal);
+  if (calls?.delete(onAbort) && calls.size === 0) {
+    watchers.delete(signal);
+    signal.removeEventListener("abort", calls.listener);
+  }
 }
