@@ -116,12 +116,8 @@ export class NotteAlreadyStoppedError extends NotteNotFoundError {
 
   constructor(notFound: NotteNotFoundError, agent: LegacyAgentStatusResponse) {
     const { status, headers, body } = notFound;
-    super(
-      status,
-      headers,
-      body,
-      `${status} agent ${agent.agent_id} is already stopped`,
-    );
+    const message = `${status} agent ${agent.agent_id} is already stopped`;
+    super(status, headers, body, message);
     this.agent = agent;
   }
 }

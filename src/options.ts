@@ -1,7 +1,6 @@
 /**
  * The options of the client and of each call, and the one checker they all go
- * through: unknown names (naming the likely one), ranges, headers that `fetch`
- * refuses or the client sets itself, signals, the logger, the base URL.
+ * through: names, ranges, headers, signals, the logger, the base URL.
  */
 import {
   isRecord,
@@ -10,11 +9,7 @@ import {
   Redactor,
 } from "./errors.js";
 
-/**
- * The `fetch` the client sends through (the global one fits): called once per
- * attempt as `fetch(url, init)`, or `fetch(request, { signal })` once middleware
- * is registered, the init holding the attempt's `signal`. Forward both as given.
- */
+/** The `fetch` to send with (the global one fits), called once per attempt as `fetch(url, init)` or, with middleware, `fetch(request, { signal })`: forward both. */
 export type FetchLike = (
   input: string | Request,
   init: RequestInit & { signal: AbortSignal },
@@ -75,8 +70,6 @@ export interface RequestOptions {
   headers?: Record<string, string> | undefined;
 }
 
-type NumberOption = "timeoutMs" | "maxRetries" | "maxResponseBytes";
-
 /** A client's configuration, checked once and used by every call. */
 export type Config = ReturnType<typeof resolveConfig>;
 
@@ -116,6 +109,7 @@ const CLIENT_HEADERS: Record<string, string> = {
   "x-notte-request-origin": "requestOrigin",
   "idempotency-key": "idempotencyKey",
 };
+type NumberOption = "timeoutMs" | "maxRetries" | "maxResponseBytes";
 
 /** How a check fails: a `NotteConfigError` naming the option in the constructor, a `NotteInvalidRequestError` per call. */
 type Fail = (message: string, option?: string) => never;
@@ -140,8 +134,7 @@ export function resolveConfig(given: unknown, version: string) {
     "NotteClient options",
     failConfig,
   ) as NotteClientOptions;
-  const env = (name: string): string | undefined =>
-    attempt(() => globalThis.process?.env?.[name]);
+  const env = (name: string) => attempt(() => globalThis.process?.env?.[name]);
   const {
     apiKey = env("NOTTE_API_KEY"),
     rateLimit = "wait",
@@ -188,10 +181,9 @@ export function resolveConfig(given: unknown, version: string) {
   if (url.username || url.password || url.search || url.hash)
     failUrl("baseUrl must not hold credentials, a query or a fragment");
   // localhost, 127.0.0.0/8 and [::1]: traffic that never leaves the machine.
-  const loopback =
-    /^(.+\.)?localhost$|^\[::1\]$|^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(
-      url.hostname,
-    );
+  const loopback = /^(.+\.)?localhost$|^\[::1\]$|^127(\.\d{1,3}){3}$/.test(
+    url.hostname,
+  );
   if (url.protocol === "http:" && !allowInsecureHttp && !loopback) {
     const message = `baseUrl ${url.origin} would send the key unencrypted: use https, or allowInsecureHttp`;
     failConfig(message, "allowInsecureHttp");
@@ -201,15 +193,11 @@ export function resolveConfig(given: unknown, version: string) {
   const log: Partial<NotteLogger> = {};
   const shown = logger ? LOG_LEVELS.indexOf(logLevel) : 0;
   for (const name of LOG_NAMES.slice(0, shown))
-    log[name] = (message, details) =>
-      callQuietly(() =>
-        logger?.[name](
-          redactor.text(`[notte] ${message}`),
-          redactor.json(details),
-        ),
-      );
+    log[name] = (message, details) => {
+      const line = redactor.text(`[notte] ${message}`);
+      callQuietly(() => logger?.[name](line, redactor.json(details)));
+    };
   return {
-    /** Without a trailing slash. */
     baseUrl: `${url.origin}${url.pathname.replace(/\/+$/, "")}`,
     waitForRateLimit: rateLimit === "wait",
     /** Headers of every request, the key's among them. */
@@ -296,12 +284,8 @@ function readOptions(
  * The name of `known` that `name` likely meant: the same letters in another
  * case or with `_`/`-`, a part (`timeout`), or at most two letters off.
  */
-export function closestName(
-  name: string,
-  known: readonly string[],
-): string | undefined {
-  const plain = (text: string): string =>
-    text.toLowerCase().replace(/[-_]/g, "");
+export function closestName(name: string, known: readonly string[]) {
+  const plain = (text: string) => text.toLowerCase().replace(/[-_]/g, "");
   const wanted = plain(name);
   let best: [string | undefined, number] = [undefined, 3];
   for (const candidate of known) {
@@ -401,9 +385,9 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
   return signal as AbortSignal | undefined;
 }
 
-/** Calls a collaborator's function (a logger, a callback) so that no throw or rejection of it reaches the caller. */
+/** Calls a collaborator's function (a logger, a callback) at once; no throw or rejection of it reaches the caller. */
 export function callQuietly(call: () => unknown): void {
-  // Run at once; async turns a throw into a rejection and adopts a thenable.
+  // An async function turns a throw into a rejection and adopts a thenable.
   (async () => call())().catch(() => {});
 }
 
@@ -411,7 +395,5 @@ export function callQuietly(call: () => unknown): void {
 function attempt<T>(read: () => T): T | undefined {
   try {
     return read();
-  } catch {
-    return undefined;
-  }
+  } catch {}
 }
