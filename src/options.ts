@@ -9,7 +9,7 @@ import {
   Redactor,
 } from "./errors.js";
 
-/** The `fetch` to send with (the global one fits), called once per attempt as `fetch(url, init)` or, with middleware, `fetch(request, { signal })`: forward both. */
+/** The `fetch` to send with (the global one fits), called per attempt as `(url, init)` or `(request, { signal })`: forward both. */
 export type FetchLike = (
   input: string | Request,
   init: RequestInit & { signal: AbortSignal },
