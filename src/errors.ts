@@ -1,24 +1,19 @@
 /**
  * Everything the client throws, and the one place that keeps the API key out
- * of it: the error classes, an answer's error by status, and the redaction of
- * the key from texts, bodies, headers and wrapped causes.
+ * of it: the error classes, an answer's error by status, the redaction.
  */
-import type { components } from "../generated/notte-api.js";
-
-type ValidationError = components["schemas"]["ValidationError"];
-type LegacyAgentStatusResponse =
-  components["schemas"]["LegacyAgentStatusResponse"];
+import type { LegacyAgentStatusResponse, ValidationError } from "./types.js";
 
 // Each class's name under a key every copy of this package shares, so that an
 // error of the CommonJS build is an instance of the ES module build's classes.
 const BRAND = Symbol.for("notte-api-client.error");
 type Branded = Record<symbol, unknown>;
+type ApiErrorOptions = { cause?: unknown; retryAfterMs?: number | undefined };
 
 /**
  * The base of every error this package throws: nothing else (no bare
  * `TypeError` or `DOMException`) escapes the client. `instanceof` compares
- * the class's brand (its name under a `Symbol.for` key), so it holds across
- * the package's ES module and CommonJS builds loaded in one process.
+ * brands, so it holds across the ES module and CommonJS builds in one process.
  */
 export class NotteError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -82,16 +77,13 @@ export class NotteApiError extends NotteError {
   /** The `x-error-class` header, set when an operation failed while executing. */
   readonly errorClass: string | undefined;
 
-  /**
-   * @param message - default: the status and the server's own message, on one line
-   * @param options - `retryAfterMs`: kept by a 429's error
-   */
+  /** `message` defaults to the status and the server's own words; a 429's error keeps `retryAfterMs`. */
   constructor(
     status: number,
     headers: Headers,
     body: unknown,
     message?: string,
-    options?: { cause?: unknown; retryAfterMs?: number | undefined },
+    options?: ApiErrorOptions,
   ) {
     super(
       message ?? describeAnswer(status, body),
@@ -114,9 +106,9 @@ export class NottePermissionDeniedError extends NotteApiError {}
 export class NotteNotFoundError extends NotteApiError {}
 
 /**
- * A stop's 404 for an agent that is no longer running: Notte answers a stop
- * of a closed agent 404, as it does an unknown one, and the one status request
- * that followed said it is closed in that session. Still a `NotteNotFoundError`.
+ * A stop's 404 for an agent no longer running (Notte answers 404 for a closed
+ * agent as for an unknown one; a status request that followed told them
+ * apart). Still a `NotteNotFoundError`.
  */
 export class NotteAlreadyStoppedError extends NotteNotFoundError {
   /** The agent's status, as `agents.status` answered it (key redacted). */
@@ -124,12 +116,8 @@ export class NotteAlreadyStoppedError extends NotteNotFoundError {
 
   constructor(notFound: NotteNotFoundError, agent: LegacyAgentStatusResponse) {
     const { status, headers, body } = notFound;
-    super(
-      status,
-      headers,
-      body,
-      `${status} agent ${agent.agent_id} is already stopped`,
-    );
+    const message = `${status} agent ${agent.agent_id} is already stopped`;
+    super(status, headers, body, message);
     this.agent = agent;
   }
 }
@@ -145,9 +133,8 @@ export class NotteValidationError extends NotteApiError {
 
 /**
  * 429: too many requests. Retried while the wait the API asks for fits the
- * call's `timeoutMs`; a longer one ends the call at once with this error, as
- * does the client's rate-limit window closed for longer (then with nothing
- * sent, the headers of the answer that closed it, and `body` `""`).
+ * call's `timeoutMs`; a longer wait, or the client's rate-limit window closed
+ * for longer (nothing sent, `body` `""`), ends the call at once with it.
  */
 export class NotteRateLimitError extends NotteApiError {
   /** How long the API asked to wait, in milliseconds, when it said so. */
@@ -170,14 +157,9 @@ export class NotteResponseTooLargeError extends NotteApiError {
   /** The limit exceeded, in bytes. */
   readonly maxResponseBytes: number;
 
-  constructor(status: number, headers: Headers, maxResponseBytes: number) {
-    super(
-      status,
-      headers,
-      "",
-      `${status} answer is over ${maxResponseBytes} bytes`,
-    );
-    this.maxResponseBytes = maxResponseBytes;
+  constructor(status: number, headers: Headers, max: number) {
+    super(status, headers, "", `${status} answer is over ${max} bytes`);
+    this.maxResponseBytes = max;
   }
 }
 
@@ -199,25 +181,16 @@ export function apiError(
   answer: { status: number; headers: Headers },
   body: unknown,
   redactor: Redactor,
-  extra: {
-    retryAfterMs?: number | undefined;
-    message?: string;
-    cause?: unknown;
-  } = {},
+  extra: ApiErrorOptions & { message?: string } = {},
 ): NotteApiError {
   const { status } = answer;
   const ErrorClass =
     CLASS_BY_STATUS[status] ??
     (status >= 500 && status <= 599 ? NotteServerError : NotteApiError);
   const safe = redactor.json(body);
+  const headers = redactor.headers(answer.headers);
   const message = redactor.text(extra.message ?? describeAnswer(status, safe));
-  return new ErrorClass(
-    status,
-    redactor.headers(answer.headers),
-    safe,
-    message,
-    extra,
-  );
+  return new ErrorClass(status, headers, safe, message, extra);
 }
 
 /** The status and the server's own words (a FastAPI `detail` list as `loc: msg` pairs), on one short line. */
@@ -253,10 +226,9 @@ function validationDetail(body: unknown): ValidationError[] | undefined {
 const REDACTED = "[redacted]";
 
 /**
- * Takes one API key out of everything: texts, parsed JSON, headers, and the
- * causes the client wraps. A key shorter than 8 characters (a test's `"k"`;
- * real keys are far longer) is redacted only where it stands alone, not
- * inside a longer word, so messages stay readable.
+ * Takes one API key out of texts, parsed JSON, headers and wrapped causes. A
+ * key under 8 characters (a test's; real ones are far longer) is redacted
+ * only where it stands alone, so that messages stay readable.
  */
 export class Redactor {
   readonly #pattern: RegExp;
@@ -316,10 +288,8 @@ export class Redactor {
 
   /**
    * What `fetch` or a middleware threw, as it is when the key is nowhere in
-   * it; else a copy without it: an `Error` keeps its name, message, stack
-   * and own primitive properties redacted, the others that hold the key
-   * become `"[redacted]"`, its cause is redacted the same way; anything else
-   * becomes `"[redacted]"`.
+   * it; else an `Error`'s redacted copy (own strings redacted, other values
+   * that hold the key and anything not an `Error` become `"[redacted]"`).
    */
   cause(cause: unknown, depth = 0): unknown {
     try {
@@ -328,16 +298,14 @@ export class Redactor {
       if (!(cause instanceof Error) || depth > 8) return REDACTED;
       const copy = new Error(this.text(safeString(cause.message)), {
         cause: this.cause(cause.cause, depth + 1),
-      });
-      for (const [key, value] of Object.entries(cause)) {
-        const safe =
+      }) as Error & Record<string, unknown>;
+      for (const [key, value] of Object.entries(cause))
+        copy[key] =
           typeof value === "string"
             ? this.text(value)
             : this.#holds(value)
               ? REDACTED
               : value;
-        (copy as unknown as Record<string, unknown>)[key] = safe;
-      }
       copy.name = this.text(safeString(cause.name));
       copy.stack = this.text(safeString(cause.stack));
       return copy;
@@ -348,23 +316,18 @@ export class Redactor {
   }
 
   /**
-   * Whether the key is anywhere in `value`: its strings, own properties
-   * (symbol keys and hidden ones too, getters not run), the entries of a
-   * `Map`, `Set` or `Headers`, a `Request`'s URL and headers, an error's
-   * message, stack and cause. Cycles are followed once; past 10,000 objects,
-   * or when reading throws, the answer is yes.
+   * Whether the key is anywhere in `value`, however deep: own properties of
+   * any kind (getters not run), collections, a `Request`, an error's fields.
+   * Past 10,000 objects, or when reading throws, the answer is yes.
    */
   #holds(value: unknown): boolean {
     const seen = new WeakSet<object>();
     let budget = 10_000;
+    // `Object()` returns an object (a function too) as it is, wraps a primitive.
+    const isObject = (item: unknown): item is object => Object(item) === item;
     const visit = (item: unknown): boolean => {
       if (typeof item === "string") return this.text(item) !== item;
-      if (
-        (typeof item !== "object" && typeof item !== "function") ||
-        item === null ||
-        seen.has(item)
-      )
-        return false;
+      if (!isObject(item) || seen.has(item)) return false;
       seen.add(item);
       if (--budget < 0) return true;
       const parts: unknown[] = [];

@@ -1,7 +1,6 @@
 /**
  * The options of the client and of each call, and the one checker they all go
- * through: unknown names (naming the likely one), ranges, headers that `fetch`
- * refuses or the client sets itself, signals, the logger, the base URL.
+ * through: names, ranges, headers, signals, the logger, the base URL.
  */
 import {
   isRecord,
@@ -10,13 +9,7 @@ import {
   Redactor,
 } from "./errors.js";
 
-/**
- * The `fetch` the client sends through; the global `fetch` fits. Called as a
- * plain function once per attempt, with an init holding the attempt's
- * `signal`: `fetch(url, init)` for `agents` calls while no middleware is
- * registered, else `fetch(request, { signal })` with the `Request`
- * openapi-fetch built. Forward both unchanged.
- */
+/** The `fetch` to send with (the global one fits), called per attempt as `(url, init)` or `(request, { signal })`: forward both. */
 export type FetchLike = (
   input: string | Request,
   init: RequestInit & { signal: AbortSignal },
@@ -77,8 +70,6 @@ export interface RequestOptions {
   headers?: Record<string, string> | undefined;
 }
 
-type LogLine = (message: string, details?: Record<string, unknown>) => void;
-
 /** A client's configuration, checked once and used by every call. */
 export type Config = ReturnType<typeof resolveConfig>;
 
@@ -102,13 +93,14 @@ export const RANGES = {
 } satisfies Record<string, [number, number, boolean]>;
 
 /** The per-call options that bound a call. */
-export const LIMIT_OPTIONS = words(
-  "signal timeoutMs maxRetries maxResponseBytes",
-);
-const LOG_LEVELS = ["off", "error", "warn", "info", "debug"] as const;
-const CLIENT_OPTIONS = words(
-  "apiKey baseUrl timeoutMs maxRetries maxResponseBytes rateLimit fetch headers requestOrigin allowInsecureHttp logger logLevel",
-);
+export const LIMIT_OPTIONS =
+  "signal timeoutMs maxRetries maxResponseBytes".split(" ");
+const LOG_NAMES = ["error", "warn", "info", "debug"] as const;
+const LOG_LEVELS = ["off", ...LOG_NAMES] as const;
+const CLIENT_OPTIONS =
+  "apiKey baseUrl timeoutMs maxRetries maxResponseBytes rateLimit fetch headers requestOrigin allowInsecureHttp logger logLevel".split(
+    " ",
+  );
 /** Headers the client sets itself, and the option to use instead. */
 const CLIENT_HEADERS: Record<string, string> = {
   authorization: "apiKey",
@@ -117,15 +109,10 @@ const CLIENT_HEADERS: Record<string, string> = {
   "x-notte-request-origin": "requestOrigin",
   "idempotency-key": "idempotencyKey",
 };
-// Headers fetch refuses (undici, some only once the request is under way).
-const REFUSED_BY_FETCH = new Set(
-  words(
-    "connection content-length expect host keep-alive te trailer transfer-encoding upgrade",
-  ),
-);
+type NumberOption = "timeoutMs" | "maxRetries" | "maxResponseBytes";
 
 /** How a check fails: a `NotteConfigError` naming the option in the constructor, a `NotteInvalidRequestError` per call. */
-export type Fail = (message: string, option?: string) => never;
+type Fail = (message: string, option?: string) => never;
 const failConfig: Fail = (message, option) => {
   throw new NotteConfigError(message, option === undefined ? {} : { option });
 };
@@ -136,8 +123,7 @@ export const failRequest: Fail = (message) => {
 
 /**
  * Checks the client's options once and settles every default. The environment
- * is read only for an option not given, and where it cannot be read (a
- * browser, Workers, Deno without `--allow-env`) it counts as unset.
+ * is read only for an option not given; unreadable (Workers, Deno), it is unset.
  *
  * @throws NotteConfigError naming the option, when one is unknown or unusable
  */
@@ -148,38 +134,35 @@ export function resolveConfig(given: unknown, version: string) {
     "NotteClient options",
     failConfig,
   ) as NotteClientOptions;
-  const apiKey =
-    options.apiKey === undefined ? readEnv("NOTTE_API_KEY") : options.apiKey;
-  if (apiKey === undefined || apiKey === "")
-    failConfig("No API key: pass apiKey or set NOTTE_API_KEY", "apiKey");
-  // It goes into a header; a stray space or newline is a copy-paste accident. Never echo it.
-  if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey)) {
-    failConfig("The API key must be printable ASCII without spaces", "apiKey");
-  }
-  const fetch = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
-  if (typeof fetch !== "function")
-    failConfig("No global fetch: pass fetch", "fetch");
+  const env = (name: string) => attempt(() => globalThis.process?.env?.[name]);
   const {
+    apiKey = env("NOTTE_API_KEY"),
     rateLimit = "wait",
     logger,
     logLevel = "off",
     allowInsecureHttp = false,
   } = options;
+  if (apiKey === undefined || apiKey === "")
+    failConfig("No API key: pass apiKey or set NOTTE_API_KEY", "apiKey");
+  // It goes into a header; a stray space or newline is a copy-paste accident. Never echo it.
+  if (typeof apiKey !== "string" || !/^[\x21-\x7e]+$/.test(apiKey))
+    failConfig("The API key must be printable ASCII without spaces", "apiKey");
+  const fetch = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+  if (typeof fetch !== "function")
+    failConfig("No global fetch: pass fetch", "fetch");
   if (rateLimit !== "wait" && rateLimit !== "ignore")
     failConfig('rateLimit must be "wait" or "ignore"', "rateLimit");
   if (!LOG_LEVELS.includes(logLevel))
     failConfig(`logLevel must be one of ${LOG_LEVELS.join(", ")}`, "logLevel");
-  if (logger !== undefined && !isLogger(logger))
+  const isLogger = (): boolean =>
+    isRecord(logger) &&
+    LOG_NAMES.every((name) => typeof logger[name] === "function");
+  if (logger !== undefined && !attempt(isLogger))
     failConfig("logger needs error, warn, info and debug functions", "logger");
   if (typeof allowInsecureHttp !== "boolean")
     failConfig("allowInsecureHttp must be true or false", "allowInsecureHttp");
-  const number = (name: keyof typeof RANGES): number =>
-    checkNumber(
-      options[name as keyof NotteClientOptions] ?? DEFAULTS[name],
-      name,
-      failConfig,
-    );
-  const redactor = new Redactor(apiKey);
+  const number = (name: NumberOption): number =>
+    checkNumber(options[name] ?? DEFAULTS[name], name, failConfig);
   const limits = {
     timeoutMs: number("timeoutMs"),
     maxRetries: number("maxRetries"),
@@ -187,13 +170,35 @@ export function resolveConfig(given: unknown, version: string) {
     signal: undefined as AbortSignal | undefined,
     fetch,
   };
-  const origin = options.requestOrigin ?? "notte-api-client";
+  // Messages echo only the base URL's origin, in case the rest holds a secret.
+  // An empty variable counts as unset, as shells and .env files leave them.
+  const base = options.baseUrl ?? (env("NOTTE_API_URL") || DEFAULTS.baseUrl);
+  const url =
+    typeof base === "string" && URL.canParse(base) ? new URL(base) : undefined;
+  const failUrl: Fail = (message) => failConfig(message, "baseUrl");
+  if (!url || !/^https?:$/.test(url.protocol))
+    failUrl("baseUrl (or NOTTE_API_URL) must be an absolute http(s) URL");
+  if (url.username || url.password || url.search || url.hash)
+    failUrl("baseUrl must not hold credentials, a query or a fragment");
+  // localhost, 127.0.0.0/8 and [::1]: traffic that never leaves the machine.
+  const loopback = /^(.+\.)?localhost$|^\[::1\]$|^127(\.\d{1,3}){3}$/.test(
+    url.hostname,
+  );
+  if (url.protocol === "http:" && !allowInsecureHttp && !loopback) {
+    const message = `baseUrl ${url.origin} would send the key unencrypted: use https, or allowInsecureHttp`;
+    failConfig(message, "allowInsecureHttp");
+  }
+  const redactor = new Redactor(apiKey);
+  // One function per level let through, none without a logger.
+  const log: Partial<NotteLogger> = {};
+  const shown = logger ? LOG_LEVELS.indexOf(logLevel) : 0;
+  for (const name of LOG_NAMES.slice(0, shown))
+    log[name] = (message, details) => {
+      const line = redactor.text(`[notte] ${message}`);
+      callQuietly(() => logger?.[name](line, redactor.json(details)));
+    };
   return {
-    // An empty variable counts as unset, as shells and .env files leave them.
-    baseUrl: checkBaseUrl(
-      options.baseUrl ?? (readEnv("NOTTE_API_URL") || DEFAULTS.baseUrl),
-      allowInsecureHttp,
-    ),
+    baseUrl: `${url.origin}${url.pathname.replace(/\/+$/, "")}`,
     waitForRateLimit: rateLimit === "wait",
     /** Headers of every request, the key's among them. */
     headers: {
@@ -203,13 +208,13 @@ export function resolveConfig(given: unknown, version: string) {
       "x-notte-sdk-version": version,
       "x-notte-request-origin": checkHeaderValue(
         "x-notte-request-origin",
-        origin,
+        options.requestOrigin ?? "notte-api-client",
         failConfig,
         "requestOrigin",
       ),
     },
     redactor,
-    log: createLog(logger, logLevel, redactor),
+    log,
     /** What a call that passes no options gets: built once. */
     defaults: {
       options: {} as Readonly<Record<string, unknown>>,
@@ -220,10 +225,9 @@ export function resolveConfig(given: unknown, version: string) {
 }
 
 /**
- * A call's options (`undefined`: none), the names in `known` and no other,
- * each checked and overriding the client's limits.
+ * A call's options (`undefined`: none), only the names in `known`, each checked
+ * and overriding the client's; `what` names them in messages.
  *
- * @param what - how messages name the options (`"agents.stop options"`)
  * @throws NotteInvalidRequestError naming the option, when one is unknown or unusable
  */
 export function readCallOptions(
@@ -235,9 +239,7 @@ export function readCallOptions(
   if (given === undefined) return config.defaults;
   const options = readOptions(given, known, what, failRequest);
   const { limits } = config.defaults;
-  const number = (
-    name: "timeoutMs" | "maxRetries" | "maxResponseBytes",
-  ): number =>
+  const number = (name: NumberOption): number =>
     options[name] === undefined
       ? limits[name]
       : checkNumber(options[name], name, failRequest);
@@ -250,18 +252,11 @@ export function readCallOptions(
       signal: checkSignal(options.signal),
       fetch: limits.fetch,
     },
-    headers:
-      options.headers === undefined
-        ? {}
-        : checkHeaders(options.headers, failRequest),
+    headers: checkHeaders(options.headers, failRequest),
   };
 }
 
-/**
- * The options `known` of an object, each read once, getters (a class's too)
- * included; a getter or Proxy that throws fails cleanly, and so does a name
- * of its own that is not known, naming the likely one.
- */
+/** The options `known` of an object, each read once, getters included; an unknown name or a throw fails. */
 function readOptions(
   value: unknown,
   known: readonly string[],
@@ -270,70 +265,51 @@ function readOptions(
 ): Record<string, unknown> {
   if (!isRecord(value)) fail(`${what} must be an object`);
   const read: Record<string, unknown> = {};
+  let extra: string | undefined;
   try {
-    for (const name of Object.keys(value)) {
-      if (!known.includes(name)) {
-        const near = closestName(name, known);
-        fail(
-          `${what}: unknown option ${JSON.stringify(name)}${near ? ` (did you mean ${near}?)` : ""}`,
-          name,
-        );
-      }
-    }
-    for (const name of known)
-      if (value[name] !== undefined) read[name] = value[name];
-  } catch (error) {
-    if (
-      error instanceof NotteConfigError ||
-      error instanceof NotteInvalidRequestError
-    )
-      throw error;
+    extra = Object.keys(value).find((name) => !known.includes(name));
+    if (extra === undefined)
+      for (const name of known)
+        if (value[name] !== undefined) read[name] = value[name];
+  } catch {
     fail(`${what} could not be read`);
   }
-  return read;
+  if (extra === undefined) return read;
+  const near = closestName(extra, known);
+  const hint = near ? ` (did you mean ${near}?)` : "";
+  return fail(`${what}: unknown option ${JSON.stringify(extra)}${hint}`, extra);
 }
 
 /**
- * The name of `known` that `name` most likely meant: the same letters in
- * another case or with `_`/`-` (`agent_id` for `agentId`), a part (`timeout`
- * for `timeoutMs`), or at most two letters off.
+ * The name of `known` that `name` likely meant: the same letters in another
+ * case or with `_`/`-`, a part (`timeout`), or at most two letters off.
  */
-export function closestName(
-  name: string,
-  known: readonly string[],
-): string | undefined {
-  const plain = (text: string): string =>
-    text.toLowerCase().replace(/[-_]/g, "");
+export function closestName(name: string, known: readonly string[]) {
+  const plain = (text: string) => text.toLowerCase().replace(/[-_]/g, "");
   const wanted = plain(name);
   let best: [string | undefined, number] = [undefined, 3];
   for (const candidate of known) {
     const other = plain(candidate);
-    const distance =
-      other === wanted
-        ? 0
-        : wanted.length > 3 && other.includes(wanted)
-          ? 1
-          : editDistance(wanted, other);
+    const part = wanted.length > 3 && other.includes(wanted);
+    const distance = Math.min(editDistance(wanted, other), part ? 1 : 3);
     if (distance < best[1]) best = [candidate, distance];
   }
   return best[0];
 }
 
+/** The fewest letters inserted, deleted or replaced to turn `a` into `b`. */
 function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      next[j] = Math.min(
-        (row[j] ?? 0) + 1,
-        (next[j - 1] ?? 0) + 1,
-        substitution,
-      );
+      const change = a[i - 1] === b[j - 1] ? 0 : 1;
+      // Every index read is in bounds: `row` has b.length + 1 entries, `next` j.
+      next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + change));
     }
     row = next;
   }
-  return row[b.length] ?? 0;
+  return row[b.length]!;
 }
 
 /** `value` when it is a number within the option's range, else a failure naming the range. */
@@ -343,57 +319,43 @@ export function checkNumber(
   fail: Fail,
 ): number {
   const [min, max, whole] = RANGES[name];
-  if (
-    typeof value !== "number" ||
-    !(value >= min && value <= max) ||
-    (whole && !Number.isInteger(value))
-  ) {
-    fail(
-      `${name} must be a ${whole ? "whole " : ""}number from ${min} to ${max}`,
-      name,
-    );
-  }
+  const inRange = typeof value === "number" && value >= min && value <= max;
+  const kind = whole ? "whole number" : "number";
+  if (!inRange || (whole && !Number.isInteger(value)))
+    fail(`${name} must be a ${kind} from ${min} to ${max}`, name);
   return value;
 }
 
-/**
- * Caller-supplied headers as a plain object with lower-case names: each one
- * `fetch` accepts, none the client sets itself. Messages name the header,
- * never its value.
- */
+/** Caller-supplied headers (`undefined`: none), lower-cased: each one `fetch` accepts, none the client sets itself. */
 function checkHeaders(value: unknown, fail: Fail): Record<string, string> {
-  let entries: [string, unknown][] | undefined;
-  try {
-    // A plain object only: a Headers or Map would pass isRecord with no entries.
-    const plain =
-      isRecord(value) &&
-      [Object.prototype, null].includes(Object.getPrototypeOf(value));
-    if (plain) entries = Object.entries(value);
-  } catch {}
+  if (value === undefined) return {};
+  // A plain object only: a Headers or Map would pass isRecord with no entries.
+  const entries = attempt(() =>
+    isRecord(value) &&
+    [Object.prototype, null].includes(Object.getPrototypeOf(value))
+      ? Object.entries(value)
+      : undefined,
+  );
   if (entries === undefined) fail("headers must be a plain object", "headers");
   // No prototype: a header named `__proto__` stays a header.
   const checked: Record<string, string> = Object.create(null);
-  for (const [name, headerValue] of entries) {
+  for (const [name, text] of entries) {
     const instead = CLIENT_HEADERS[name.toLowerCase()];
-    if (instead !== undefined) {
+    if (instead !== undefined)
       fail(
         `header ${JSON.stringify(name)} is set by the client${instead && ` (use ${instead})`}`,
         "headers",
       );
-    }
-    checked[name.toLowerCase()] = checkHeaderValue(
-      name,
-      headerValue,
-      fail,
-      "headers",
-    );
+    checked[name.toLowerCase()] = checkHeaderValue(name, text, fail, "headers");
   }
   return checked;
 }
 
-/** Whether `fetch` refuses to send a header of this name. */
+/** Whether `fetch` refuses to send a header of this name (undici, some only once the request is under way). */
 export function isRefusedByFetch(name: string): boolean {
-  return REFUSED_BY_FETCH.has(name.toLowerCase());
+  return /^(connection|content-length|expect|host|keep-alive|te|trailer|transfer-encoding|upgrade)$/.test(
+    name.toLowerCase(),
+  );
 }
 
 /** The value, when `name: value` can be sent; else a failure naming the header (never its value). */
@@ -405,114 +367,33 @@ export function checkHeaderValue(
 ): string {
   if (isRefusedByFetch(name))
     fail(`header ${JSON.stringify(name)} is refused by fetch`, option);
-  try {
-    // The Headers class is the judge of what fetch accepts.
-    if (typeof value === "string" && new Headers([[name, value]])) return value;
-  } catch {}
+  // The Headers class is the judge of what fetch accepts.
+  if (typeof value === "string" && attempt(() => new Headers([[name, value]])))
+    return value;
   return fail(`header ${JSON.stringify(name)} is invalid`, option);
 }
 
 /** `signal` when it is undefined or shaped like an abort signal (other realms and polyfills pass). */
 function checkSignal(signal: unknown): AbortSignal | undefined {
-  let usable = signal === undefined;
-  try {
-    const fields = isRecord(signal)
-      ? [signal.aborted, signal.addEventListener, signal.removeEventListener]
-      : [];
-    usable ||=
-      typeof fields[0] === "boolean" &&
-      typeof fields[1] === "function" &&
-      typeof fields[2] === "function";
-  } catch {}
-  if (!usable) failRequest("signal must be an AbortSignal");
+  const shaped = (): boolean =>
+    isRecord(signal) &&
+    typeof signal.aborted === "boolean" &&
+    typeof signal.addEventListener === "function" &&
+    typeof signal.removeEventListener === "function";
+  if (signal !== undefined && !attempt(shaped))
+    failRequest("signal must be an AbortSignal");
   return signal as AbortSignal | undefined;
 }
 
-/** Calls a collaborator's function (a logger, a callback) so that no throw or rejection of it reaches the caller. */
+/** Calls a collaborator's function (a logger, a callback) at once; no throw or rejection of it reaches the caller. */
 export function callQuietly(call: () => unknown): void {
+  // An async function turns a throw into a rejection and adopts a thenable.
+  (async () => call())().catch(() => {});
+}
+
+/** What `read` returns, or `undefined` when it throws (a getter, a revoked Proxy, a denied environment). */
+function attempt<T>(read: () => T): T | undefined {
   try {
-    const returned = call() as { then?: unknown } | null | undefined;
-    if (typeof returned?.then === "function")
-      Promise.resolve(returned).catch(ignore);
+    return read();
   } catch {}
-}
-
-/** Does nothing: the handler of a rejection that changes nothing. */
-export function ignore(): void {}
-
-function createLog(
-  logger: NotteLogger | undefined,
-  level: LogLevel,
-  redactor: Redactor,
-): Partial<Record<Exclude<LogLevel, "off">, LogLine>> {
-  const log: Partial<Record<Exclude<LogLevel, "off">, LogLine>> = {};
-  for (const name of LOG_LEVELS.slice(
-    1,
-    LOG_LEVELS.indexOf(level) + 1,
-  ) as Exclude<LogLevel, "off">[]) {
-    log[name] = (message, details) =>
-      callQuietly(() =>
-        logger?.[name](
-          redactor.text(`[notte] ${message}`),
-          redactor.json(details),
-        ),
-      );
-  }
-  return logger ? log : {};
-}
-
-function isLogger(value: unknown): value is NotteLogger {
-  try {
-    return (
-      isRecord(value) &&
-      LOG_LEVELS.every(
-        (level) => level === "off" || typeof value[level] === "function",
-      )
-    );
-  } catch {
-    return false;
-  }
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return globalThis.process?.env?.[name];
-  } catch {
-    return undefined;
-  }
-}
-
-/** The base URL without a trailing slash. Messages echo only its origin, in case the rest holds a secret. */
-function checkBaseUrl(value: unknown, allowInsecureHttp: boolean): string {
-  const url =
-    typeof value === "string" && URL.canParse(value)
-      ? new URL(value)
-      : undefined;
-  if (!url || !/^https?:$/.test(url.protocol)) {
-    failConfig(
-      "baseUrl (or NOTTE_API_URL) must be an absolute http(s) URL",
-      "baseUrl",
-    );
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    failConfig(
-      "baseUrl must not hold credentials, a query or a fragment",
-      "baseUrl",
-    );
-  }
-  // localhost, 127.0.0.0/8 and [::1]: traffic that never leaves the machine.
-  const loopback =
-    /^(.+\.)?localhost$|^\[::1\]$|^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(
-      url.hostname,
-    );
-  if (url.protocol === "http:" && !allowInsecureHttp && !loopback) {
-    const message = `baseUrl ${url.origin} would send the key unencrypted: use https, or allowInsecureHttp`;
-    failConfig(message, "allowInsecureHttp");
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
-}
-
-/** The words of a space-separated list. */
-function words(list: string): string[] {
-  return list.split(" ");
 }
