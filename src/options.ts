@@ -102,13 +102,13 @@ const CLIENT_OPTIONS =
     " ",
   );
 /** Headers the client sets itself, and the option to use instead. */
-const CLIENT_HEADERS: Record<string, string> = {
-  authorization: "apiKey",
-  accept: "",
-  "x-notte-sdk-version": "",
-  "x-notte-request-origin": "requestOrigin",
-  "idempotency-key": "idempotencyKey",
-};
+const CLIENT_HEADERS = new Map([
+  ["authorization", "apiKey"],
+  ["accept", ""],
+  ["x-notte-sdk-version", ""],
+  ["x-notte-request-origin", "requestOrigin"],
+  ["idempotency-key", "idempotencyKey"],
+]);
 type NumberOption = "timeoutMs" | "maxRetries" | "maxResponseBytes";
 
 /** How a check fails: a `NotteConfigError` naming the option in the constructor, a `NotteInvalidRequestError` per call. */
@@ -122,9 +122,8 @@ export const failRequest: Fail = (message) => {
 };
 
 /**
- * Checks the client's options once and settles every default. The environment
- * is read only for an option not given; unreadable (Workers, Deno), it is unset.
- *
+ * Checks the client's options once and settles every default; the environment
+ * is read only for an option not given (unreadable, as on Workers: unset).
  * @throws NotteConfigError naming the option, when one is unknown or unusable
  */
 export function resolveConfig(given: unknown, version: string) {
@@ -269,8 +268,10 @@ function readOptions(
   try {
     extra = Object.keys(value).find((name) => !known.includes(name));
     if (extra === undefined)
-      for (const name of known)
-        if (value[name] !== undefined) read[name] = value[name];
+      for (const name of known) {
+        const option = value[name];
+        if (option !== undefined) read[name] = option;
+      }
   } catch {
     fail(`${what} could not be read`);
   }
@@ -340,7 +341,7 @@ function checkHeaders(value: unknown, fail: Fail): Record<string, string> {
   // No prototype: a header named `__proto__` stays a header.
   const checked: Record<string, string> = Object.create(null);
   for (const [name, text] of entries) {
-    const instead = CLIENT_HEADERS[name.toLowerCase()];
+    const instead = CLIENT_HEADERS.get(name.toLowerCase());
     if (instead !== undefined)
       fail(
         `header ${JSON.stringify(name)} is set by the client${instead && ` (use ${instead})`}`,

@@ -242,6 +242,41 @@ describe("inputs that are hard to read", () => {
     expect((await notte.agents.stop(AGENT)).status).toBe("closed");
   });
 
+  it("each option is read once: a getter's second answer is never used", async () => {
+    const server = await serve((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(statusOf({ session_id: String(req.headers["x-seen"]) }));
+    });
+    const notte = new NotteClient({ apiKey: KEY, baseUrl: server.url });
+    let reads = 0;
+    const options = {
+      get headers() {
+        reads += 1;
+        // A second read would send this, refused as a client header.
+        return reads === 1 ? { "x-seen": "first" } : { accept: "x" };
+      },
+    };
+    const status = await notte.agents.stop(AGENT, options);
+    expect(status.session_id).toBe("first");
+    expect(reads).toBe(1);
+  });
+
+  it("headers named like Object's own properties are plain headers, not the client's", async () => {
+    const server = await serve((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(statusOf({ session_id: String(req.headers["constructor"]) }));
+    });
+    // Node's fetch does not put a `__proto__` header on the wire: that it is
+    // not refused is what is checked of it.
+    const headers = JSON.parse('{"constructor":"c","__proto__":"p"}');
+    const notte = new NotteClient({
+      apiKey: KEY,
+      baseUrl: server.url,
+      headers,
+    });
+    expect((await notte.agents.stop(AGENT)).session_id).toBe("c");
+  });
+
   it("revoked Proxies and throwing getters anywhere are NotteErrors, never bare", async () => {
     const server = await serve((_req, res) => res.end(statusOf()));
     const revoked = Proxy.revocable({}, {});
